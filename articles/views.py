@@ -1,0 +1,35 @@
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .models import Article
+
+
+def home(request):
+    articles = list(Article.objects.published().newest_first()[:6])
+    return render(
+        request,
+        "articles/home.html",
+        {"lead": articles[0] if articles else None, "more": articles[1:]},
+    )
+
+
+def article_list(request):
+    articles = Article.objects.published().newest_first()
+    return render(request, "articles/article_list.html", {"articles": articles})
+
+
+def article_detail(request, slug):
+    article = get_object_or_404(Article.objects.published().for_reader(), slug=slug)
+    return render(request, "articles/article_detail.html", {"article": article})
+
+
+def healthz(request):
+    """Answer 200 when the database answers a query, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

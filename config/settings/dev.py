@@ -1,0 +1,10 @@
+"""Local development on SQLite with the seed content."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True
+SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

@@ -1,0 +1,45 @@
+"""Production: every difference from base comes from the environment, and a missing one stops start-up."""
+
+import os
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+
+
+def require_env(name: str) -> str:
+    """Return an environment variable or refuse to start without it."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"The environment variable {name} is required in production.")
+    return value
+
+
+SECRET_KEY = require_env("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = [host.strip() for host in require_env("ALLOWED_HOSTS").split(",") if host.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip() for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if origin.strip()
+]
+DATABASES = {
+    "default": dj_database_url.parse(
+        require_env("DATABASE_URL"),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": require_env("REDIS_URL"),
+        "KEY_PREFIX": "baimo",
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() == "true"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "3600"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
