@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -16,15 +17,25 @@ def new_section_anchor() -> str:
     return new_anchor("s")
 
 
+class TopicManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
 class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    objects = TopicManager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -51,6 +62,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-publish_at", "-pk")
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
 
 
 class Article(models.Model):
@@ -84,7 +100,7 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-publish_at", "-pk"]
@@ -102,6 +118,9 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def natural_key(self):
+        return (self.slug,)
+
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
@@ -114,17 +133,27 @@ class Article(models.Model):
         )
 
 
+class AnchoredManager(models.Manager):
+    def get_by_natural_key(self, anchor):
+        return self.get(anchor=anchor)
+
+
 class Section(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField(default=0)
     heading = models.CharField(max_length=300, blank=True)
     anchor = models.CharField(max_length=32, unique=True, default=new_section_anchor, editable=False)
 
+    objects = AnchoredManager()
+
     class Meta:
         ordering = ["article", "position", "pk"]
 
     def __str__(self):
         return self.heading or f"Section {self.position + 1}"
+
+    def natural_key(self):
+        return (self.anchor,)
 
 
 class Paragraph(models.Model):
@@ -145,11 +174,16 @@ class Paragraph(models.Model):
         help_text="Stable id used in links; it survives edits and reordering.",
     )
 
+    objects = AnchoredManager()
+
     class Meta:
         ordering = ["section", "position", "pk"]
 
     def __str__(self):
         return f"{self.anchor}: {self.text[:40]}"
+
+    def natural_key(self):
+        return (self.anchor,)
 
     def get_absolute_url(self):
         return f"{self.section.article.get_absolute_url()}#{self.anchor}"
@@ -161,6 +195,11 @@ class AnnotationQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status=Annotation.Status.OPEN)
+
+
+class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
+    def get_by_natural_key(self, uid):
+        return self.get(uid=uid)
 
 
 class Annotation(models.Model):
@@ -181,6 +220,7 @@ class Annotation(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="annotations")
     paragraph = models.ForeignKey(
         Paragraph, on_delete=models.SET_NULL, null=True, blank=True, related_name="annotations"
@@ -209,7 +249,7 @@ class Annotation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AnnotationQuerySet.as_manager()
+    objects = AnnotationManager()
 
     class Meta:
         ordering = ["article", "paragraph", "start", "pk"]
@@ -222,3 +262,6 @@ class Annotation(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.exact[:30] or self.body[:30]}"
+
+    def natural_key(self):
+        return (str(self.uid),)

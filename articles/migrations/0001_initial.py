@@ -2,6 +2,7 @@
 
 import articles.models
 import django.db.models.deletion
+import uuid
 from django.conf import settings
 from django.db import migrations, models
 
@@ -89,6 +90,7 @@ class Migration(migrations.Migration):
             name='Annotation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('kind', models.CharField(choices=[('note', 'Note'), ('context', 'Context'), ('factcheck', 'Fact-check'), ('correction', 'Correction'), ('ingest', 'Ingest warning')], default='note', max_length=16)),
                 ('visibility', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal')], default='internal', max_length=16)),
                 ('status', models.CharField(choices=[('open', 'Open'), ('resolved', 'Resolved')], default='open', max_length=16)),
