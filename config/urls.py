@@ -7,5 +7,6 @@ urlpatterns = [
     path("", article_views.home, name="home"),
     path("healthz", article_views.healthz, name="healthz"),
     path("articles/", include("articles.urls")),
+    path("", include("landscape.urls")),
     path("admin/", admin.site.urls),
 ]
