@@ -118,11 +118,11 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     @property
     def is_public(self) -> bool:
@@ -182,11 +182,11 @@ class Paragraph(models.Model):
     def __str__(self):
         return f"{self.anchor}: {self.text[:40]}"
 
-    def natural_key(self):
-        return (self.anchor,)
-
     def get_absolute_url(self):
         return f"{self.section.article.get_absolute_url()}#{self.anchor}"
+
+    def natural_key(self):
+        return (self.anchor,)
 
 
 class AnnotationQuerySet(models.QuerySet):

@@ -3,8 +3,12 @@
 from .base import *  # noqa: F403
 
 DEBUG = True
-SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
+SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+
+# Serve static files from the app folders without a collectstatic run.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,28 @@
+"""Load the shipped seed content once; later runs leave it (and editors' changes to it) alone."""
+
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management import BaseCommand, call_command
+from django.db import transaction
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+# Each fixture with the object whose presence says it has been loaded already, in loading order.
+SEED_FIXTURES = [
+    ("seed_article.json", "articles.Article", {"slug": "one-year-after-chatgpt-hundred-model-war"}),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the seed content (articles, landscape) unless it is already in the database."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            for filename, model_label, lookup in SEED_FIXTURES:
+                if apps.get_model(model_label).objects.filter(**lookup).exists():
+                    self.stdout.write(f"{filename}: already loaded, left unchanged")
+                    continue
+                call_command("loaddata", str(FIXTURES_DIR / filename), verbosity=0)
+                self.stdout.write(self.style.SUCCESS(f"{filename}: loaded"))
