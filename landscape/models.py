@@ -1,1 +1,461 @@
-from django.db import models  # noqa: F401
+"""Companies, people, products, quotes, figures and mentions: the landscape the articles describe."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from articles.models import Article, Paragraph
+
+
+def _in_published_articles(prefix: str = "") -> Q:
+    """Return a condition true when the row's paragraph belongs to a published article."""
+    return Q(**{f"{prefix}paragraph__section__article__in": Article.objects.published()})
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class CompanyQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class CompanyManager(SlugManager.from_queryset(CompanyQuerySet)):
+    pass
+
+
+class Company(models.Model):
+    """An organisation: university, institute, platform, start-up, overseas player or media outlet."""
+
+    class Layer(models.TextChoices):
+        RESEARCH = "research", "高校與研究院所"
+        PLATFORM = "platform", "互聯網大廠"
+        AI1 = "ai1", "AI 1.0 公司"
+        STARTUP = "startup", "大模型創業公司"
+        OVERSEAS = "overseas", "海外玩家"
+        MEDIA = "media", "媒體與平台"
+
+    name_zh = models.CharField("Chinese name", max_length=100)
+    name_en = models.CharField("English name", max_length=100, blank=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    layer = models.CharField(max_length=16, choices=Layer, db_index=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. CN, US.")
+    founded = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Year founded.")
+    website = models.URLField(blank=True)
+    summary = models.TextField(blank=True)
+    published = models.BooleanField(default=False, db_index=True)
+
+    objects = CompanyManager()
+
+    class Meta:
+        ordering = ["layer", "name_zh"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(founded__isnull=True) | Q(founded__gte=1000, founded__lte=2100),
+                name="company_founded_plausible_year",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name_zh
+
+    def get_absolute_url(self):
+        return reverse("landscape:company_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class PersonQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class PersonManager(SlugManager.from_queryset(PersonQuerySet)):
+    pass
+
+
+class Person(models.Model):
+    name_zh = models.CharField("Chinese name", max_length=100)
+    name_en = models.CharField("English name", max_length=100, blank=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    bio = models.TextField(blank=True)
+    published = models.BooleanField(default=False, db_index=True)
+
+    objects = PersonManager()
+
+    class Meta:
+        ordering = ["name_zh"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name_zh
+
+    def get_absolute_url(self):
+        return reverse("landscape:person_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class AliasManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Alias(models.Model):
+    """A name as articles write it (阿里, 字節, 商湯); mention detection matches these."""
+
+    # One row per name, unique across the whole landscape, so a name in a text can only mean one entity.
+    name = models.CharField(max_length=100, unique=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="aliases"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="aliases"
+    )
+
+    objects = AliasManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=False, person__isnull=True)
+                | Q(company__isnull=True, person__isnull=False),
+                name="alias_names_exactly_one_entity",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="alias_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+    @property
+    def entity(self):
+        return self.company or self.person
+
+
+class AffiliationManager(models.Manager):
+    def get_by_natural_key(self, person_slug, company_slug, organisation, role):
+        return self.get(
+            person__slug=person_slug,
+            company__slug=company_slug or None,
+            organisation=organisation,
+            role=role,
+        )
+
+
+class Affiliation(models.Model):
+    """A person's role at an organisation over a span of years."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="affiliations"
+    )
+    organisation = models.CharField(
+        max_length=200, blank=True, help_text="The organisation's name when it is not a company here."
+    )
+    role = models.CharField(max_length=200, blank=True)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty while current.")
+
+    objects = AffiliationManager()
+
+    class Meta:
+        ordering = ["person", F("start_year").desc(nulls_first=True), "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=False) | ~Q(organisation=""),
+                name="affiliation_names_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True)
+                | Q(end_year__isnull=True)
+                | Q(end_year__gte=F("start_year")),
+                name="affiliation_years_ordered",
+            ),
+            # Two partial constraints because NULL companies never collide in a plain unique index.
+            models.UniqueConstraint(
+                fields=["person", "company", "role"],
+                condition=Q(company__isnull=False),
+                name="affiliation_unique_company_role",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "organisation", "role"],
+                condition=Q(company__isnull=True),
+                name="affiliation_unique_organisation_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.role} @ {self.organisation_name}"
+
+    def natural_key(self):
+        company_slug = self.company.slug if self.company_id else ""
+        return (self.person.slug, company_slug, self.organisation, self.role)
+
+    natural_key.dependencies = ["landscape.person", "landscape.company"]
+
+    @property
+    def organisation_name(self) -> str:
+        return self.company.name_zh if self.company_id else self.organisation
+
+    @property
+    def years(self) -> str:
+        if self.start_year is None and self.end_year is None:
+            return ""
+        start = str(self.start_year) if self.start_year else "?"
+        return f"{start}–{self.end_year or '今'}"
+
+
+class ProductQuerySet(models.QuerySet):
+    def published(self):
+        """Products of published companies; a product has no publication of its own."""
+        return self.filter(company__published=True)
+
+
+class ProductManager(SlugManager.from_queryset(ProductQuerySet)):
+    pass
+
+
+class Product(models.Model):
+    class Kind(models.TextChoices):
+        MODEL = "model", "大模型"
+        APP = "app", "應用"
+        PLATFORM = "platform", "平台"
+        SERVICE = "service", "服務"
+        OTHER = "other", "其他"
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="products")
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.MODEL)
+    summary = models.TextField(blank=True)
+
+    objects = ProductManager()
+
+    class Meta:
+        ordering = ["company", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"{self.company.get_absolute_url()}#product-{self.slug}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    natural_key.dependencies = ["landscape.company"]
+
+
+class ParagraphNaturalKeyManager(models.Manager):
+    """Find rows by their paragraph's anchor plus one more field that is unique within it."""
+
+    key_field = ""
+
+    def get_by_natural_key(self, anchor, value):
+        return self.get(paragraph__anchor=anchor, **{self.key_field: value})
+
+
+class QuoteQuerySet(models.QuerySet):
+    def published(self):
+        """Quotes from published articles: a quote is published with its article."""
+        return self.filter(_in_published_articles())
+
+    def for_listing(self):
+        return self.select_related("speaker", "company", "paragraph__section__article")
+
+
+class QuoteManager(ParagraphNaturalKeyManager.from_queryset(QuoteQuerySet)):
+    key_field = "text"
+
+
+class Quote(models.Model):
+    """Exact words someone said, cited to the paragraph that reports them."""
+
+    text = models.TextField(help_text="The exact words, as they appear in the paragraph.")
+    speaker = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes"
+    )
+    speaker_description = models.CharField(
+        max_length=200, blank=True, help_text="Who spoke, when the article does not name them."
+    )
+    speaker_role = models.CharField(max_length=200, blank=True, help_text="The speaker's role at the time.")
+    occasion = models.CharField(max_length=200, blank=True)
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="quotes")
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes"
+    )
+    featured = models.BooleanField(default=False, db_index=True)
+
+    objects = QuoteManager()
+
+    class Meta:
+        ordering = ["paragraph", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["paragraph", "text"], name="quote_unique_text_in_paragraph"),
+            models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(speaker__isnull=False) | ~Q(speaker_description=""),
+                name="quote_has_speaker",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.speaker_name}：{self.text[:30]}"
+
+    def get_absolute_url(self):
+        return self.paragraph.get_absolute_url()
+
+    def natural_key(self):
+        return (*self.paragraph.natural_key(), self.text)
+
+    natural_key.dependencies = ["articles.paragraph", "landscape.person", "landscape.company"]
+
+    @property
+    def speaker_name(self) -> str:
+        return self.speaker.name_zh if self.speaker_id else self.speaker_description
+
+
+class FigureQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(_in_published_articles())
+
+    def for_listing(self):
+        return self.select_related("company", "product__company", "paragraph__section__article")
+
+    def in_chart_order(self):
+        # Biggest bar first reads best in a ranked horizontal bar chart.
+        return self.order_by("chart_group", "-value", "pk")
+
+
+class FigureManager(ParagraphNaturalKeyManager.from_queryset(FigureQuerySet)):
+    key_field = "label"
+
+
+class Figure(models.Model):
+    """A number the reporting relies on, with its unit, date and source paragraph."""
+
+    label = models.CharField(max_length=200)
+    value = models.DecimalField(max_digits=20, decimal_places=4)
+    unit = models.CharField(max_length=32, blank=True, help_text="E.g. 個, 塊, 元, %, 年.")
+    as_of = models.DateField(null=True, blank=True, help_text="The date the number describes.")
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="figures"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="figures"
+    )
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="figures")
+    chart_group = models.SlugField(
+        max_length=64,
+        blank=True,
+        help_text="Figures sharing a key are drawn together, e.g. app-store-ratings.",
+    )
+    chart_label = models.CharField(max_length=100, blank=True, help_text="The bar's short label in a chart.")
+
+    objects = FigureManager()
+
+    class Meta:
+        ordering = ["chart_group", "paragraph", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["paragraph", "label"], name="figure_unique_label_in_paragraph"),
+        ]
+        indexes = [models.Index(fields=["chart_group"], name="figure_chart_group_idx")]
+
+    def __str__(self):
+        return f"{self.label}: {self.value.normalize():f}{self.unit}"
+
+    def get_absolute_url(self):
+        return self.paragraph.get_absolute_url()
+
+    def natural_key(self):
+        return (*self.paragraph.natural_key(), self.label)
+
+    natural_key.dependencies = ["articles.paragraph", "landscape.company", "landscape.product"]
+
+    @property
+    def short_label(self) -> str:
+        return self.chart_label or self.label
+
+
+class MentionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(status=Mention.Status.CONFIRMED)
+
+    def public(self):
+        """Confirmed mentions of published entities in published articles."""
+        return (
+            self.confirmed()
+            .filter(_in_published_articles())
+            .filter(Q(company__published=True) | Q(person__published=True))
+        )
+
+    def in_article(self, article):
+        return self.filter(paragraph__section__article=article)
+
+
+class MentionManager(models.Manager.from_queryset(MentionQuerySet)):
+    def get_by_natural_key(self, anchor, start, end):
+        return self.get(paragraph__anchor=anchor, start=start, end=end)
+
+
+class Mention(models.Model):
+    """A span of a paragraph naming a company or a person, suggested by detection, decided by an editor."""
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="mentions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    # The text the span covered when it was found; a paragraph edit that moves it makes the mention stale.
+    text = models.CharField(max_length=100)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.SUGGESTED, db_index=True)
+
+    objects = MentionManager()
+
+    class Meta:
+        ordering = ["paragraph", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="mention_span_not_empty"),
+            models.CheckConstraint(
+                condition=Q(company__isnull=False, person__isnull=True)
+                | Q(company__isnull=True, person__isnull=False),
+                name="mention_names_exactly_one_entity",
+            ),
+            models.UniqueConstraint(fields=["paragraph", "start", "end"], name="mention_unique_span"),
+        ]
+
+    def __str__(self):
+        return f"{self.text} → {self.entity} ({self.get_status_display()})"
+
+    def natural_key(self):
+        return (*self.paragraph.natural_key(), self.start, self.end)
+
+    natural_key.dependencies = ["articles.paragraph", "landscape.company", "landscape.person"]
+
+    @property
+    def entity(self):
+        return self.company if self.company_id else self.person
+
+    def matches(self, paragraph_text: str) -> bool:
+        """Tell whether the span still covers the text it was found on."""
+        return paragraph_text[self.start : self.end] == self.text
