@@ -12,3 +12,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Serve static files from the app folders without a collectstatic run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# `make run` creates a local editor account and prints its password; never in production.
+BAIMO_DEV_EDITOR = True

@@ -15,8 +15,8 @@ class Command(BaseCommand):
     help = "Create an editor account for local development (SQLite default only) and print its password."
 
     def handle(self, *args, **options):
-        if not settings.DEBUG or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-            raise CommandError("ensure_editor only runs with the SQLite development settings.")
+        if not getattr(settings, "BAIMO_DEV_EDITOR", False):
+            raise CommandError("ensure_editor only runs with the development settings (config.settings.dev).")
         User = get_user_model()
         user = User.objects.filter(username=USERNAME).first()
         if user is None:
