@@ -1,0 +1,55 @@
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+
+from articles.models import Article, Paragraph, Section
+
+# Playwright's sync API runs an event loop in the test thread; live_server tests still use the ORM.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "a-test-password-9"
+
+
+def _member(django_user_model, username: str, group: str):
+    user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """A staff user in the Editor group the migration creates."""
+    return _member(django_user_model, "editor-user", "Editor")
+
+
+@pytest.fixture
+def contributor(db, django_user_model):
+    """A staff user in the Contributor group the migration creates."""
+    return _member(django_user_model, "contributor-user", "Contributor")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def contributor_client(client, contributor):
+    client.force_login(contributor)
+    return client
+
+
+@pytest.fixture
+def draft(db):
+    """A draft article with two sections of real-looking paragraphs."""
+    article = Article.objects.create(title="百模大戰一週年", slug="hundred-models", summary="摘要")
+    first = Section.objects.create(article=article, position=0)
+    second = Section.objects.create(article=article, position=1, heading="2023年，大模型完成三級跳")
+    Paragraph.objects.create(
+        section=first, position=0, text="復旦大學的邱錫鵬教授團隊發布了MOSS，這是國內第一個對話式大語言模型。"
+    )
+    Paragraph.objects.create(section=first, position=1, text="之後，百度發布了文心一言，阿里發布了通義千問。")
+    Paragraph.objects.create(section=second, position=0, text="短短八個月，國內大模型從一百模升級至二百模。")
+    return article
