@@ -1,5 +1,6 @@
 """Companies, people, products, quotes, figures and mentions: the landscape the articles describe."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -321,6 +322,10 @@ class Quote(models.Model):
 
     natural_key.dependencies = ["articles.paragraph", "landscape.person", "landscape.company"]
 
+    def clean(self):
+        if self.paragraph_id and self.text and self.text not in self.paragraph.text:
+            raise ValidationError({"text": "The quote must be copied exactly from its paragraph."})
+
     @property
     def speaker_name(self) -> str:
         return self.speaker.name_zh if self.speaker_id else self.speaker_description
@@ -455,6 +460,16 @@ class Mention(models.Model):
     @property
     def entity(self):
         return self.company if self.company_id else self.person
+
+    def clean(self):
+        if self.paragraph_id and self.start is not None and self.end is not None:
+            covered = self.paragraph.text[self.start : self.end]
+            if self.end > len(self.paragraph.text) or (self.text and covered != self.text):
+                raise ValidationError(
+                    f"The span {self.start}–{self.end} covers “{covered}”, not “{self.text}”."
+                )
+            if not self.text:
+                self.text = covered
 
     def matches(self, paragraph_text: str) -> bool:
         """Tell whether the span still covers the text it was found on."""

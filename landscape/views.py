@@ -1,0 +1,37 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from .forms import QuoteFilterForm
+from .selectors import company_profile, figures_overview, landscape_layers, person_profile, quotes_filtered
+
+QUOTES_PER_PAGE = 30
+
+
+def landscape(request):
+    layers = landscape_layers()
+    return render(request, "landscape/landscape.html", {"layers": layers})
+
+
+def company_detail(request, slug):
+    return render(request, "landscape/company_detail.html", company_profile(slug=slug))
+
+
+def person_detail(request, slug):
+    return render(request, "landscape/person_detail.html", person_profile(slug=slug))
+
+
+def quote_list(request):
+    form = QuoteFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        # A bad filter (an old link, a typo) gets a clear message and the form, not an error page.
+        return render(request, "landscape/quote_list.html", {"form": form, "page": None}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    quotes = quotes_filtered(
+        speaker=filters.get("speaker"), company=filters.get("company"), article=filters.get("article")
+    )
+    page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "landscape/quote_list.html", {"form": form, "page": page})
+
+
+def figure_list(request):
+    return render(request, "landscape/figure_list.html", figures_overview())
