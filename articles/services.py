@@ -1,0 +1,116 @@
+"""Write operations on articles that touch several rows, each inside one transaction."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_unicode_slug
+from django.db import transaction
+from django.utils.text import slugify
+
+from .models import Annotation, Article, Paragraph, Section
+from .textpipeline import IngestInputError, IngestResult, IngestWarning, parse_article
+
+ANCHOR_CONTEXT_CHARS = 32
+_SLUG_STEM_CHARS = 60
+
+
+def article_preview(*, raw_text: str) -> IngestResult:
+    """Parse a raw article without saving anything, for the report and preview an editor checks first."""
+    return parse_article(raw_text)
+
+
+@transaction.atomic
+def article_ingest(*, raw_text: str, title: str, slug: str | None = None, created_by=None) -> Article:
+    """Create a draft article from raw scraped text, with an internal annotation for each warning."""
+    title = title.strip()
+    if not title:
+        raise ValidationError("An article needs a title; the raw text does not carry one.")
+    result = parse_article(raw_text)
+    if not any(section.paragraphs for section in result.sections):
+        raise IngestInputError("The text holds no article paragraphs.")
+
+    article = Article.objects.create(
+        title=title,
+        slug=_claim_slug(slug, title),
+        status=Article.Status.DRAFT,
+        language=result.language,
+        original_source=_fit(result.original_source, Article, "original_source"),
+        author=_fit(result.author, Article, "author"),
+        image_credit=_fit(result.image_credit, Article, "image_credit"),
+        publisher=_fit(result.publisher, Article, "publisher"),
+        reprint_url=_fit(result.reprint_url, Article, "reprint_url"),
+        disclaimer=result.disclaimer or "",
+        notice=result.notice or "",
+        raw_text=raw_text,
+        ingest_report=result.to_dict(),
+    )
+    paragraphs: dict[tuple[int, int], Paragraph] = {}
+    for section_index, section_result in enumerate(result.sections):
+        section = Section.objects.create(
+            article=article, position=section_index, heading=section_result.heading or ""
+        )
+        for paragraph_index, paragraph_result in enumerate(section_result.paragraphs):
+            paragraphs[(section_index, paragraph_index)] = Paragraph.objects.create(
+                section=section,
+                position=paragraph_index,
+                kind=paragraph_result.kind,
+                text=paragraph_result.text,
+            )
+    Annotation.objects.bulk_create(
+        _warning_annotation(article, paragraphs[(warning.section, warning.paragraph)], warning, created_by)
+        for warning in result.warnings
+    )
+    return article
+
+
+def _warning_annotation(
+    article: Article, paragraph: Paragraph, warning: IngestWarning, created_by
+) -> Annotation:
+    text = paragraph.text
+    return Annotation(
+        article=article,
+        paragraph=paragraph,
+        kind=Annotation.Kind.INGEST_WARNING,
+        visibility=Annotation.Visibility.INTERNAL,
+        status=Annotation.Status.OPEN,
+        body=_warning_body(warning),
+        exact=warning.excerpt,
+        prefix=text[max(0, warning.start - ANCHOR_CONTEXT_CHARS) : warning.start],
+        suffix=text[warning.end : warning.end + ANCHOR_CONTEXT_CHARS],
+        start=warning.start,
+        end=warning.end,
+        created_by=created_by,
+    )
+
+
+def _warning_body(warning: IngestWarning) -> str:
+    lines = [f"**Ingest warning ({warning.kind})**: {warning.message}"]
+    if warning.proposal is not None:
+        lines.append(f"Proposed text: `{warning.proposal}`")
+    elif warning.guess:
+        lines.append(f"Unconfirmed best guess: `{warning.guess}`")
+    if warning.original and warning.original != warning.excerpt:
+        lines.append(f"As ingested: `{warning.original}`")
+    return "\n\n".join(lines)
+
+
+def _claim_slug(slug: str | None, title: str) -> str:
+    """Return the given slug if it is free, else a unique slug made from the title."""
+    if slug:
+        validate_unicode_slug(slug)
+        if Article.objects.filter(slug=slug).exists():
+            raise ValidationError(f"The slug “{slug}” is already used by another article.")
+        return slug
+    stem = slugify(title, allow_unicode=True)[:_SLUG_STEM_CHARS].strip("-") or "article"
+    candidate = stem
+    while Article.objects.filter(slug=candidate).exists():
+        candidate = f"{stem}-{secrets.token_hex(3)}"
+    return candidate
+
+
+def _fit(value: str | None, model, field_name: str) -> str:
+    """Return a metadata value cut to its column's length: a scraped credit line can run on."""
+    max_length = model._meta.get_field(field_name).max_length
+    return (value or "")[:max_length]

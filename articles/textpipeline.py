@@ -1,0 +1,828 @@
+"""Turn a scraped, damaged article into clean, structured text.
+
+This module imports nothing from Django: it takes a string and returns frozen data, so it can be tested
+and fuzzed alone. ``parse_article`` is the entry point; ``clean_text`` is the line cleaner on its own, for
+text an editor types; ``decode_raw_article`` validates uploaded bytes.
+
+What the reprint sites did to the text, and how each damage is undone by rule:
+
+* **Inline pinyin readings.** A tone-marked syllable in ASCII parentheses glued to a Han character
+  (``業(yè)``), or inside a Latin word (``A(yù)I``), is removed. A syllable must carry a tone mark: bare
+  ``(a)`` or ``(de)`` may be a real enumeration or abbreviation, and the sites only printed toned readings.
+  Real parentheses stay (their own readings removed).
+* **Flattened punctuation.** Full-width marks became ASCII and were often stacked behind a stray comma.
+  A run of marks (``,,`` ``,`` ``,。`` ``,;`` ``,?`` ``,、``) next to Chinese text becomes one full-width
+  mark: commas are dropped when another mark follows, otherwise the run is one ``，``. Marks between
+  Latin letters, digits and inside URLs stay ASCII (``1.5%``, ``GPT-3.5``, ``http://``). ASCII
+  parentheses around Chinese text become ``（）``.
+* **HTML remnants.** Paragraph tags are stripped, including ``/p>`` whose ``<`` was eaten (see below).
+* **Mojibake.** Some runs were encoded as GBK (code page 936) and decoded one byte late: the first byte
+  of the run is lost and shown as ``?``, every following pair of bytes is read across two characters,
+  pairs that land in the user-defined area decode to private-use characters that were then dropped (two
+  bytes lost each), the shifted ``！`` (``A3 A1``) was flattened to ``!``, and the run stops where a single
+  byte realigns the decoder: an ASCII trail byte (``說`` is ``D5 66``, so ``f`` survives), ``€`` (``80``),
+  or a lone byte shown as ``?``. ``從“一百模”升級至了“二百模”。`` thus became
+  ``從“一百?!鄙壷亮恕岸倌!?。``. Each run is detected, its bytes are rebuilt with the lost ones as
+  unknowns, and the most probable reading is searched with a character bigram model built from the
+  article itself, a lexicon and a few rules of Chinese (script, numerals). Every run yields a warning of
+  kind ``mojibake``; its proposal is given only when every guessed character is backed by evidence, and
+  is otherwise ``None`` (the best guess is kept in ``guess``).
+
+  Policy: a mojibake repair is **proposed, never applied**: the damaged run stays verbatim in the text
+  (and is shielded from the other cleaners) so that the editor sees what came in and the warning's
+  annotation anchors to it. The one exception is the fixed tail ``?!?/p>`` (``。”</p>`` read one byte
+  late, the ``<`` swallowed by the lone byte), which is always ``。”`` and is applied; its warning records
+  the original. No text is ever dropped silently.
+* **Structure.** Credit lines on top (``原文來源:``, ``圖片來源:``) become metadata; short standalone lines
+  that do not end a sentence become section headings; a whole-line ``(圖源:…)`` is a caption; the footer
+  holds the disclaimer (with the publisher's name and the reprint URL) and the notice.
+
+Cleaning is idempotent: parsing the rendered result of a parse changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+
+import opencc
+
+# --- Character classes ----------------------------------------------------------------------------------
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{_HAN}]")
+# Chinese punctuation and quotes that make their neighbours "Chinese context".
+_CJK_PUNCT = "，。、；：？！“”‘’《》〈〉「」『』（）【】—…·"
+_CJK_CONTEXT_RE = re.compile(f"[{_HAN}{_CJK_PUNCT}\u3000-\u303f\uff00-\uffef]")
+
+_TONED_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_LETTERS = f"a-zü{_TONED_VOWELS}"
+_UNTONE = str.maketrans(
+    _TONED_VOWELS, "aaaaeeeeiiiioooouuuuüüüünnnm"
+)  # each toned letter maps to its bare form
+_SYLLABLE_RE = re.compile(
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|üan|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|ua|uo|ui|"
+    r"un|üe|ue|ün|ve|a|o|e|i|u|ü|v|ng|n|m)"
+)
+_READING_RE = re.compile(
+    rf"(?:(?<=[{_HAN}])|(?<=[A-Za-z])(?=\([{_PINYIN_LETTERS}]+\)[A-Za-z]))\(([{_PINYIN_LETTERS}]{{1,6}})\)"
+)
+
+_HTML_TAG_RE = re.compile(
+    r"</?(?:p|br|div|span|strong|em|b|i|u|a|img|section|article|figure|figcaption|blockquote|h[1-6])"
+    r"(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+_EATEN_TAG_RE = re.compile(r"(?<=\?)/p>\s*$")  # the lone byte of a mojibake tail swallowed the '<'
+_MOJIBAKE_TAIL_RE = re.compile(r"\?!\?(?=(?:</p>|/p>)\s*$)")
+_REPAIRED_TAIL = "。”"
+
+_MARKS = ",;:?!，。、；：？！"
+_MARK_STACK_RE = re.compile(f"[{re.escape(_MARKS)}]+")
+_FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_PAREN_RE = re.compile(r"\(([^()]*)\)")
+
+_HEADING_MAX_CHARS = 40
+_SENTENCE_ENDS = "。！；…：，,.;:!"
+_OPENING_QUOTES = '“「『‘"”'
+
+
+# --- Result types ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestWarning:
+    """A problem an editor must look at, anchored to a span of a cleaned paragraph."""
+
+    kind: str
+    section: int
+    paragraph: int
+    excerpt: str
+    proposal: str | None
+    start: int
+    end: int
+    message: str = ""
+    original: str | None = None
+    applied: bool = False
+    guess: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "section": self.section,
+            "paragraph": self.paragraph,
+            "excerpt": self.excerpt,
+            "proposal": self.proposal,
+            "start": self.start,
+            "end": self.end,
+            "message": self.message,
+            "original": self.original,
+            "applied": self.applied,
+            "guess": self.guess,
+        }
+
+
+@dataclass(frozen=True)
+class ParagraphResult:
+    kind: str  # "text" or "caption"
+    text: str
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    heading: str | None
+    paragraphs: tuple[ParagraphResult, ...]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    original_source: str | None
+    image_credit: str | None
+    publisher: str | None
+    reprint_url: str | None
+    sections: tuple[SectionResult, ...]
+    disclaimer: str | None
+    notice: str | None
+    warnings: tuple[IngestWarning, ...]
+    author: str | None = None
+    language: str = "zh-Hant"
+
+    def to_dict(self) -> dict:
+        """Return the JSON-ready ingest report."""
+        return {
+            "original_source": self.original_source,
+            "image_credit": self.image_credit,
+            "author": self.author,
+            "language": self.language,
+            "publisher": self.publisher,
+            "reprint_url": self.reprint_url,
+            "sections": [
+                {
+                    "heading": section.heading,
+                    "paragraphs": [{"kind": p.kind, "text": p.text} for p in section.paragraphs],
+                }
+                for section in self.sections
+            ],
+            "disclaimer": self.disclaimer,
+            "notice": self.notice,
+            "warnings": [warning.to_dict() for warning in self.warnings],
+        }
+
+
+class IngestInputError(ValueError):
+    """Raw input that cannot be ingested; the message is one line, fit to show an editor."""
+
+
+# --- Input validation -----------------------------------------------------------------------------------
+
+_ALLOWED_CONTROLS = {"\n", "\r", "\t", "\f"}
+
+
+def decode_raw_article(data: bytes, max_bytes: int) -> str:
+    """Return uploaded bytes as text, or raise IngestInputError saying why they cannot be ingested."""
+    if len(data) > max_bytes:
+        raise IngestInputError(f"The file is {len(data):,} bytes; the limit is {max_bytes:,} bytes.")
+    if not data.strip():
+        raise IngestInputError("The file is empty.")
+    if b"\x00" in data:
+        raise IngestInputError("The file is binary (it contains NUL bytes), not text.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise IngestInputError(f"The file is not UTF-8 text (bad byte at offset {error.start}).") from None
+    controls = {ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS}
+    if controls:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in sorted(controls)[:3])
+        raise IngestInputError(f"The file is binary (it contains control characters {codes}), not text.")
+    return text
+
+
+# --- Line cleaning --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A mojibake run found in a line: its span and what the repair search made of it."""
+
+    start: int
+    end: int
+    proposal: str | None
+    guess: str | None
+    applied: bool = False
+    original: str | None = None
+
+
+@dataclass
+class _CleanLine:
+    text: str
+    runs: list[_Run] = field(default_factory=list)
+
+
+def clean_text(text: str) -> str:
+    """Return text with readings, HTML remnants and flattened punctuation undone, line by line."""
+    model = _LanguageModel.from_text(text)
+    return "\n".join(_clean_line(line, model).text for line in text.splitlines())
+
+
+def _clean_line(line: str, model: _LanguageModel) -> _CleanLine:
+    line, tail = _repair_tail(unicodedata.normalize("NFC", line))
+    line = _remove_readings(_strip_html(line))
+    # Whitespace settles before any offset is taken.
+    line = re.sub(r"[ \t]{2,}", " ", line).strip(" \t\u3000\ufeff")
+    runs = _find_runs(line, model)
+    pieces: list[str] = []
+    cleaned_runs: list[_Run] = []
+    cursor = 0
+    for run in runs:
+        pieces.append(_normalise_plain(line[cursor : run.start], line[:cursor], line[run.start :]))
+        start = sum(map(len, pieces))
+        pieces.append(line[run.start : run.end])
+        cleaned_runs.append(_shift_run(run, start))
+        cursor = run.end
+    pieces.append(_normalise_plain(line[cursor:], line[:cursor], ""))
+    text = "".join(pieces)
+    if tail:
+        # The tail sits at the end of the line, where no cleaner moves it.
+        at = text.rfind(_REPAIRED_TAIL)
+        cleaned_runs.append(_Run(at, at + len(_REPAIRED_TAIL), None, None, applied=True, original="?!?/p>"))
+    return _CleanLine(text, sorted(cleaned_runs, key=lambda run: run.start))
+
+
+def _shift_run(run: _Run, start: int) -> _Run:
+    return _Run(start, start + run.end - run.start, run.proposal, run.guess, run.applied, run.original)
+
+
+def _repair_tail(line: str) -> tuple[str, bool]:
+    """Replace the fixed mojibake tail of a closing quote before an eaten ``</p>``."""
+    if _MOJIBAKE_TAIL_RE.search(line):
+        return _MOJIBAKE_TAIL_RE.sub(_REPAIRED_TAIL, line), True
+    return line, False
+
+
+def _strip_html(line: str) -> str:
+    previous = None
+    while previous != line:  # repeat so that tags split by other tags cannot survive one pass
+        previous = line
+        line = _EATEN_TAG_RE.sub("", _HTML_TAG_RE.sub("", line))
+        line = re.sub(r"(?<=[”。！？」』])/p>\s*$", "", line)
+    return line
+
+
+def _remove_readings(text: str) -> str:
+    return _READING_RE.sub(lambda m: "" if _is_reading(m.group(1)) else m.group(0), text)
+
+
+def _is_reading(syllable: str) -> bool:
+    """Tell whether a parenthesised word is a tone-marked pinyin syllable."""
+    if not any(ch in _TONED_VOWELS for ch in syllable):
+        return False
+    return _SYLLABLE_RE.fullmatch(syllable.translate(_UNTONE)) is not None
+
+
+def _normalise_plain(segment: str, before: str, after: str) -> str:
+    """Restore full-width punctuation in a segment, looking at its neighbours across the edges."""
+    if not segment:
+        return segment
+    chinese_line = bool(_HAN_RE.search(before + segment + after))
+    padded = before[-1:] + segment + after[:2]
+    offset = len(before[-1:])
+    out: list[str] = []
+    cursor = offset
+    for match in _MARK_STACK_RE.finditer(padded, offset, offset + len(segment)):
+        out.append(padded[cursor : match.start()])
+        out.append(
+            _normalise_stack(
+                match.group(), padded[match.start() - 1 : match.start()], padded[match.end() :], chinese_line
+            )
+        )
+        cursor = match.end()
+    out.append(padded[cursor : offset + len(segment)])
+    return _PAREN_RE.sub(_normalise_parens, "".join(out))
+
+
+def _normalise_stack(stack: str, left: str, after: str, chinese_line: bool) -> str:
+    right = after[:1]
+    if stack == ":" and after.startswith("//"):
+        return stack
+    chinese = (
+        any(ch not in ",;:?!" for ch in stack)  # a full-width mark in the stack
+        or bool(left and _CJK_CONTEXT_RE.match(left))
+        or bool(right and _CJK_CONTEXT_RE.match(right))
+        # A mark ending a Chinese line after a Latin word ("用過ChatGPT?") still ends a Chinese sentence.
+        or (not right and chinese_line)
+    )
+    if not chinese:
+        return stack
+    marks = [_FULL_WIDTH.get(ch, ch) for ch in stack]
+    kept = [mark for mark in marks if mark != "，"]
+    # A comma stacked before another mark is an artifact of the flattening; commas alone are one comma.
+    return "".join(kept) or "，"
+
+
+def _normalise_parens(match: re.Match) -> str:
+    inner = match.group(1)
+    if _HAN_RE.search(inner):
+        return f"（{inner}）"
+    return match.group(0)
+
+
+# --- Mojibake ---------------------------------------------------------------------------------------------
+
+# '?' is the lone first byte; a reading may follow whose '(' that byte swallowed; then the shifted
+# double-byte characters; then the single byte that realigned the decoder.
+_RUN_RE = re.compile(
+    rf"(?P<commas>,*)\?(?P<debris>[{_PINYIN_LETTERS}]+\))?"
+    r"(?P<body>(?:!|[^\x00-\x7f€?])+)"
+    r"(?P<end>\?|[\x40-\x7e]|€)"
+)
+_ODD_SYMBOL_RE = re.compile("[\u3100-\u312f\u31a0-\u31bf\u2460-\u24ff\u2500-\u257f\u20ac\ue000-\uf8ff]")
+_NUMERALS = "一二三四五六七八九十兩两幾几數数"
+_NUMERAL_UNITS = "十百千萬万億亿"
+
+# Code page 936 user-defined areas: a pair in them decoded to a private-use character that was dropped.
+_PUA_AREAS: tuple[tuple[range, range], ...] = (
+    (range(0xAA, 0xB0), range(0xA1, 0xFF)),
+    (range(0xF8, 0xFF), range(0xA1, 0xFF)),
+    (range(0xA1, 0xA8), range(0x40, 0xA1)),
+)
+
+
+def _find_runs(line: str, model: _LanguageModel) -> list[_Run]:
+    runs: list[_Run] = []
+    position = 0
+    while match := _RUN_RE.search(line, position):
+        run = _run_from_match(match, line, model)
+        if run is None:
+            # A rejected candidate must not swallow a '?' that may open the next run.
+            position = match.start() + len(match.group("commas")) + 1
+            continue
+        runs.append(run)
+        position = match.end()
+    return runs
+
+
+def _run_from_match(match: re.Match, line: str, model: _LanguageModel) -> _Run | None:
+    body, end = match.group("body"), match.group("end")
+    oddness = _oddness(body, match.group("debris"), model)
+    if end == "€":
+        oddness += 2
+    elif end.isalpha() and not re.match(r"[A-Za-z0-9]", line[match.end() : match.end() + 1]):
+        oddness += 1  # a lone Latin letter glued to Chinese is a trail byte that realigned the decoder
+    if oddness < 2:
+        return None
+    repair = _repair_run(body, end, line[: match.start("commas")], line[match.end() :], model)
+    if repair is None:
+        return None
+    proposal, guess = repair
+    start = match.start("commas")
+    if guess[:1] not in "。？！；、":
+        # Only a stop or pause mark explains a flattened comma stacked before the run.
+        start += len(match.group("commas"))
+    return _Run(start, match.end(), proposal, guess)
+
+
+def _oddness(body: str, debris: str | None, model: _LanguageModel) -> int:
+    """Count the signs that a stretch of text is shifted bytes rather than Chinese."""
+    score = 2 if debris else 0
+    if body.startswith("!"):
+        score += 1
+    for ch in body:
+        if _ODD_SYMBOL_RE.match(ch) or not (_HAN_RE.match(ch) or ch in _CJK_PUNCT or ch == "!"):
+            score += 2
+        elif _HAN_RE.match(ch) and not model.is_plausible(ch):
+            score += 1
+    return score
+
+
+def _char_bytes(ch: str) -> bytes | None:
+    if ch == "!":
+        return b"\xa3\xa1"  # the full-width exclamation mark the site flattened
+    if ch == "€":
+        return b"\x80"
+    try:
+        return ch.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+
+
+@cache
+def _decode_pair(lead: int, trail: int) -> str | None:
+    try:
+        ch = bytes((lead, trail)).decode("gbk")
+    except UnicodeDecodeError:
+        return None
+    return ch if len(ch) == 1 else None
+
+
+def _repair_run(
+    body: str, end: str, before: str, after: str, model: _LanguageModel
+) -> tuple[str | None, str] | None:
+    """Rebuild a run's bytes one byte earlier and return (proposal or None, best guess)."""
+    body_bytes: list[int] = []
+    for ch in body:
+        encoded = _char_bytes(ch)
+        if encoded is None or len(encoded) != 2:
+            return None
+        body_bytes.extend(encoded)
+    last = None if end == "?" else (_char_bytes(end) or b"?")[0]
+    stream: list[int | None] = [None, *body_bytes, last]
+    best = _search(stream, before[-1:] or None, after[:1] or None, model)
+    if best is None:
+        return None
+    chars, supported = best
+    guess = "".join(chars)
+    supported = supported and all(ch in _REPAIRABLE_PUNCT or model.is_plausible(ch) for ch in chars)
+    return (guess if supported else None), guess
+
+
+def _slot_candidates(lead: int | None, trail: int | None, model: _LanguageModel) -> list[str]:
+    leads = range(0x81, 0xFF) if lead is None else (lead,)
+    trails = range(0x40, 0xFF) if trail is None else (trail,)
+    found = []
+    for a in leads:
+        for b in trails:
+            ch = _decode_pair(a, b)
+            if ch and model.is_acceptable(ch):
+                found.append(ch)
+    return found
+
+
+def _gap_candidates(lead: int, trail: int, model: _LanguageModel) -> list[tuple[str, str]]:
+    """Return character pairs that fit around a dropped private-use pair between two known bytes."""
+    pairs = []
+    for first_bytes, second_bytes in _PUA_AREAS:
+        firsts = [ch for t in first_bytes if (ch := _decode_pair(lead, t)) and model.is_acceptable(ch)]
+        seconds = [ch for t in second_bytes if (ch := _decode_pair(t, trail)) and model.is_acceptable(ch)]
+        pairs.extend((a, b) for a in firsts for b in seconds)
+    return pairs
+
+
+_Path = tuple[float, tuple[str, ...], tuple[bool, ...]]  # score, characters, which ones were guessed
+
+
+def _search(
+    stream: Sequence[int | None], left: str | None, right: str | None, model: _LanguageModel
+) -> tuple[list[str], bool] | None:
+    """Find the most probable characters for a realigned byte stream, allowing dropped pairs (Viterbi)."""
+    states: dict[str | None, _Path] = {left: (0.0, (), ())}
+    for position in range(0, len(stream) - 1, 2):
+        lead, trail = stream[position], stream[position + 1]
+        guessed = lead is None or trail is None
+        options: list[tuple[tuple[str, ...], tuple[bool, ...]]] = [
+            ((ch,), (guessed,)) for ch in _slot_candidates(lead, trail, model)
+        ]
+        if position and lead is not None and trail is not None:
+            options += [((a, b), (True, True)) for a, b in _gap_candidates(lead, trail, model)]
+        best_into: dict[str, tuple[float, str | None]] = {}
+        for first in {chars[0] for chars, _flags in options}:
+            best_into[first] = max(
+                ((path[0] + model.transition(prev, first), prev) for prev, path in states.items()),
+                key=lambda item: item[0],
+            )
+        next_states: dict[str | None, _Path] = {}
+        for chars, flags in options:
+            score, prev = best_into[chars[0]]
+            if len(chars) == 2:
+                score += model.transition(chars[0], chars[1]) - model.gap_cost
+            if chars[-1] not in next_states or next_states[chars[-1]][0] < score:
+                _score, prev_chars, prev_flags = states[prev]
+                next_states[chars[-1]] = (score, prev_chars + chars, prev_flags + flags)
+        if not next_states:
+            return None
+        states = next_states
+    _score, chars, flags = max(
+        states.values(),
+        key=lambda path: path[0] + (model.transition(path[1][-1], right) if right else 0.0),
+    )
+    context = [left, *chars, right]
+    supported = all(
+        not was_guessed or model.is_supported(context[i], chars[i], context[i + 2])
+        for i, was_guessed in enumerate(flags)
+    )
+    return list(chars), supported
+
+
+class _LanguageModel:
+    """A small character bigram model of the article, backed by a lexicon and rules of Chinese."""
+
+    gap_cost = 2.0
+
+    def __init__(self, counts: Counter, bigrams: Counter, traditional: bool):
+        self.counts = counts
+        self.bigrams = bigrams
+        self.traditional = traditional
+        self.total = max(sum(counts.values()), 1)
+        self.followers: Counter = Counter()
+        for (a, _b), n in bigrams.items():
+            self.followers[a] += n
+        self._acceptable: dict[str, bool] = {}
+        self._transitions: dict[tuple[str | None, str], float] = {}
+
+    @classmethod
+    def from_text(cls, text: str) -> _LanguageModel:
+        """Build the model from text with readings removed and suspicious stretches left out."""
+        text = _remove_readings(text)
+        # Count clean text only: drop what may be mojibake, then restore punctuation as the cleaner does.
+        text = "\n".join(_normalise_plain(line, "", "") for line in _RUN_RE.sub("\n", text).splitlines())
+        counts: Counter = Counter(ch for ch in text if _CJK_CONTEXT_RE.match(ch))
+        bigrams: Counter = Counter(
+            (a, b) for a, b in pairwise(text) if _CJK_CONTEXT_RE.match(a) and _CJK_CONTEXT_RE.match(b)
+        )
+        converters = _converters()
+        simplified_only = sum(1 for ch in counts if converters["s2t"].convert(ch) != ch)
+        traditional_only = sum(1 for ch in counts if converters["t2s"].convert(ch) != ch)
+        return cls(counts, bigrams, traditional=traditional_only >= simplified_only)
+
+    def is_acceptable(self, ch: str) -> bool:
+        """Tell whether a character could stand in clean text of this article's script."""
+        if ch not in self._acceptable:
+            self._acceptable[ch] = self._check_acceptable(ch)
+        return self._acceptable[ch]
+
+    def _check_acceptable(self, ch: str) -> bool:
+        if ch in _REPAIRABLE_PUNCT:
+            return True
+        if not _HAN_RE.match(ch):
+            return False
+        if ch in self.counts:
+            return True
+        # A character of the other script appears only when the site left it unconverted.
+        converter = _converters()["s2t" if self.traditional else "t2s"]
+        return converter.convert(ch) == ch
+
+    def is_plausible(self, ch: str) -> bool:
+        """Tell whether a Han character is common enough to be expected in news text."""
+        return self.is_acceptable(ch) and (self.counts[ch] > 1 or _common_level(ch) == 1)
+
+    def unigram(self, ch: str) -> float:
+        if not _HAN_RE.match(ch):
+            # Punctuation is frequent everywhere: it must earn its place through its neighbours.
+            return 0.5 / self.total
+        # The 3,755 first-level characters carry almost all running text; the rest are a thousand times rarer.
+        prior = {1: 0.5, 2: 0.0005}.get(_common_level(ch), 0.00003)
+        return (self.counts[ch] + prior) / (self.total + 1)
+
+    def transition(self, prev: str | None, ch: str) -> float:
+        """Return log P(ch | prev), interpolating article bigrams, the lexicon and unigrams."""
+        key = (prev, ch)
+        if key not in self._transitions:
+            probability = 0.2 * self.unigram(ch)
+            if prev is not None:
+                if self.followers[prev]:
+                    probability += 0.7 * self.bigrams[key] / self.followers[prev]
+                if _in_lexicon(prev + ch):
+                    # A large lexicon covers many chance pairs: share the weight among the word's followers.
+                    probability += 0.2 / _lexicon_followers(prev)
+                if prev in _NUMERALS and ch in _NUMERAL_UNITS:
+                    probability += 0.05
+                probability += _TYPOGRAPHY.get(key, 0.0)
+            self._transitions[key] = math.log(probability)
+        return self._transitions[key]
+
+    def is_supported(self, prev: str | None, ch: str, following: str | None) -> bool:
+        """Tell whether a guessed character has evidence beyond its frequency."""
+        for a, b in ((prev, ch), (ch, following)):
+            if a is None or b is None:
+                continue
+            if (
+                self.bigrams[(a, b)]
+                or _in_lexicon(a + b)
+                or (a in _NUMERALS and b in _NUMERAL_UNITS)
+                or (a, b) in _TYPOGRAPHY
+            ):
+                return True
+        return False
+
+
+_REPAIRABLE_PUNCT = "，。、；：？！“”‘’《》「」"
+# How Chinese typesetting joins marks: a quotation closes after the sentence's own stop mark.
+_TYPOGRAPHY: dict[tuple[str | None, str], float] = {
+    ("。", "”"): 0.01,
+    ("！", "”"): 0.01,
+    ("？", "”"): 0.01,
+    ("”", "。"): 0.01,
+    ("”", "，"): 0.01,
+}
+
+
+@cache
+def _converters() -> dict[str, opencc.OpenCC]:
+    return {"t2s": opencc.OpenCC("t2s"), "s2t": opencc.OpenCC("s2t")}
+
+
+@cache
+def _common_level(ch: str) -> int:
+    """Return 1 for the most common characters, 2 for less common ones, 3 for the rest (GB 2312)."""
+    simplified = _converters()["t2s"].convert(ch)
+    try:
+        encoded = simplified.encode("gb2312")
+    except UnicodeEncodeError:
+        return 3
+    if len(encoded) != 2:
+        return 3
+    return 1 if encoded[0] < 0xD8 else 2
+
+
+@cache
+def _lexicon_bigrams() -> frozenset[str]:
+    """Return the two-character words and word parts of a Chinese lexicon, in simplified script."""
+    from pypinyin.phrases_dict import phrases_dict  # imported late: it is large and only repairs need it
+
+    return frozenset(word[i : i + 2] for word in phrases_dict for i in range(len(word) - 1))
+
+
+@cache
+def _in_lexicon(pair: str) -> bool:
+    return _converters()["t2s"].convert(pair) in _lexicon_bigrams()
+
+
+@cache
+def _lexicon_follower_counts() -> Counter:
+    return Counter(pair[0] for pair in _lexicon_bigrams())
+
+
+@cache
+def _lexicon_followers(ch: str) -> int:
+    return max(_lexicon_follower_counts()[_converters()["t2s"].convert(ch)], 1)
+
+
+# --- Structure --------------------------------------------------------------------------------------------
+
+_CREDIT_FIELDS = {
+    "原文來源": "original_source",
+    "原文来源": "original_source",
+    "文章來源": "original_source",
+    "文章来源": "original_source",
+    "來源": "original_source",
+    "来源": "original_source",
+    "圖片來源": "image_credit",
+    "图片来源": "image_credit",
+    "作者": "author",
+}
+_CREDIT_RE = re.compile(rf"^({'|'.join(_CREDIT_FIELDS)})\s*[:：]\s*(.+)$")
+_DISCLAIMER_RE = re.compile(r"^(免責聲明|免责声明|版權聲明|版权声明)\s*[:：]")
+_NOTICE_RE = re.compile(r"^(溫馨提示|温馨提示|風險提示|风险提示)\s*[:：]")
+_CAPTION_RE = re.compile(r"^[（(]\s*(圖源|图源|圖片|图片|來源|来源|攝影|摄影|圖|图)\s*[:：|｜].*[）)]$")
+_PUBLISHER_RE = re.compile(r"不代表\s*(.{2,20}?)\s*(?:贊同|赞同|的?立場|的?立场|觀點|观点)")
+_URL_RE = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
+
+
+def parse_article(raw: str) -> IngestResult:
+    """Parse a raw scraped article into metadata, sections, paragraphs and warnings."""
+    model = _LanguageModel.from_text(raw)
+    lines = [_clean_line(line, model) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [line for line in lines if line.text]
+    meta: dict[str, str | None] = dict.fromkeys(("original_source", "image_credit", "author"))
+
+    body_start = 0
+    for line in lines:
+        credit = _CREDIT_RE.match(line.text)
+        if not credit or meta[_CREDIT_FIELDS[credit.group(1)]] is not None:
+            break
+        meta[_CREDIT_FIELDS[credit.group(1)]] = credit.group(2).strip()
+        body_start += 1
+
+    body, disclaimer, notice = _split_footer(lines[body_start:])
+    sections, warnings = _build_sections(body)
+    publisher = reprint_url = None
+    if disclaimer:
+        publisher_match = _PUBLISHER_RE.search(disclaimer)
+        publisher = publisher_match.group(1) if publisher_match else None
+        url_match = _URL_RE.search(disclaimer)
+        reprint_url = url_match.group().rstrip(".,;:!?") if url_match else None
+    return IngestResult(
+        original_source=meta["original_source"],
+        image_credit=meta["image_credit"],
+        publisher=publisher,
+        reprint_url=reprint_url,
+        sections=sections,
+        disclaimer=disclaimer,
+        notice=notice,
+        warnings=tuple(warnings),
+        author=meta["author"],
+        language="zh-Hant" if model.traditional else "zh-Hans",
+    )
+
+
+def _split_footer(lines: list[_CleanLine]) -> tuple[list[_CleanLine], str | None, str | None]:
+    disclaimer = notice = None
+    end = len(lines)
+    for index in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+        text = lines[index].text
+        if disclaimer is None and _DISCLAIMER_RE.match(text):
+            disclaimer, end = text, index
+        elif notice is None and _NOTICE_RE.match(text):
+            notice, end = text, index
+        else:
+            break
+    return lines[:end], disclaimer, notice
+
+
+def _is_heading(line: _CleanLine, has_next: bool) -> bool:
+    text = line.text
+    return (
+        has_next
+        and not line.runs
+        and len(text) <= _HEADING_MAX_CHARS
+        and text[-1] not in _SENTENCE_ENDS
+        and text[0] not in _OPENING_QUOTES
+        and text[-1] not in "”」』’"
+        and "。" not in text
+        and not _CAPTION_RE.match(text)
+    )
+
+
+def _build_sections(lines: list[_CleanLine]) -> tuple[tuple[SectionResult, ...], list[IngestWarning]]:
+    sections: list[tuple[str | None, list[ParagraphResult]]] = [(None, [])]
+    warnings: list[IngestWarning] = []
+    for index, line in enumerate(lines):
+        if _is_heading(line, has_next=index + 1 < len(lines)):
+            if sections == [(None, [])]:
+                sections = [(line.text, [])]  # the article opens with a heading: no untitled section
+            else:
+                sections.append((line.text, []))
+            continue
+        kind = "caption" if _CAPTION_RE.match(line.text) else "text"
+        paragraphs = sections[-1][1]
+        paragraphs.append(ParagraphResult(kind, line.text))
+        warnings.extend(_line_warnings(line, len(sections) - 1, len(paragraphs) - 1))
+    if sections == [(None, [])]:
+        return (), warnings
+    return tuple(SectionResult(heading, tuple(paras)) for heading, paras in sections), warnings
+
+
+def _line_warnings(line: _CleanLine, section: int, paragraph: int) -> list[IngestWarning]:
+    found = []
+    for run in line.runs:
+        excerpt = line.text[run.start : run.end]
+        if run.applied:
+            message = (
+                f"Repaired automatically: “{run.original}” is “{excerpt}” decoded one byte late before a "
+                "closing </p>. Check the sentence ends as the author wrote it."
+            )
+        elif run.proposal:
+            message = (
+                f"Mojibake: “{excerpt}” is GBK text decoded one byte late; the bytes that survived read "
+                f"“{run.proposal}”. Replace it after checking against the original article."
+            )
+        else:
+            message = (
+                f"Mojibake: “{excerpt}” is GBK text decoded one byte late and bytes were lost, so it cannot "
+                f"be repaired with confidence (best guess: “{run.guess}”). Restore it from the original."
+            )
+        found.append(
+            IngestWarning(
+                kind="mojibake",
+                section=section,
+                paragraph=paragraph,
+                excerpt=excerpt,
+                proposal=run.proposal,
+                start=run.start,
+                end=run.end,
+                message=message,
+                original=run.original or excerpt,
+                applied=run.applied,
+                guess=run.guess,
+            )
+        )
+    if line.text.startswith("”"):
+        found.append(
+            IngestWarning(
+                kind="stray-quote",
+                section=section,
+                paragraph=paragraph,
+                excerpt="”",
+                proposal="“",
+                start=0,
+                end=1,
+                message="The paragraph starts with a closing quotation mark; it probably opens a quote.",
+            )
+        )
+    return found
+
+
+# --- Rendering --------------------------------------------------------------------------------------------
+
+
+def render_article(result: IngestResult) -> str:
+    """Render a parse result back to raw-article lines, so that parsing it again changes nothing."""
+    lines = []
+    if result.original_source:
+        lines.append(f"原文來源：{result.original_source}")
+    if result.image_credit:
+        lines.append(f"圖片來源：{result.image_credit}")
+    if result.author:
+        lines.append(f"作者：{result.author}")
+    for section in result.sections:
+        if section.heading:
+            lines.append(section.heading)
+        lines.extend(paragraph.text for paragraph in section.paragraphs)
+    lines.extend(text for text in (result.disclaimer, result.notice) if text)
+    return "\n".join(lines) + "\n"
