@@ -459,7 +459,8 @@ class Mention(models.Model):
 
     @property
     def entity(self):
-        return self.company if self.company_id else self.person
+        # A null foreign key reads as None without a query, so this costs nothing beyond select_related.
+        return self.company or self.person
 
     def clean(self):
         if self.paragraph_id and self.start is not None and self.end is not None:

@@ -64,7 +64,7 @@ def link_mentions(text: str, mentions) -> SafeString:
         entity = mention.entity
         if entity is None or not entity.published:
             return escape(mention.text)
-        kind = "company" if mention.company_id else "person"
+        kind = entity._meta.model_name
         return format_html(
             '<a class="mention mention-{}" href="{}">{}</a>', kind, entity.get_absolute_url(), mention.text
         )
