@@ -21,7 +21,7 @@ CHART_TITLES = {
 
 # Geometry in SVG user units: the viewBox is about as wide as a phone screen in CSS pixels, so the text
 # stays readable at 390px and the whole chart scales down smoothly with the page.
-_WIDTH = 360
+_WIDTH = 320
 _MAX_LABEL_WIDTH = 130
 _MIN_BAR_AREA = 100
 _ROW = 28

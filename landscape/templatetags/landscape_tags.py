@@ -8,6 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from landscape.charts import format_zh_number, render_bar_chart
+from landscape.selectors import charts_for_paragraphs
 
 register = template.Library()
 
@@ -89,3 +90,9 @@ def paragraph_text(paragraph, mentions_by_paragraph: Mapping | None = None) -> S
 def paragraph_chart(paragraph, charts: Mapping | None = None) -> SafeString:
     """Render the chart that belongs after this paragraph, from charts_for_paragraphs()'s map."""
     return (charts or {}).get(paragraph.anchor, "")
+
+
+@register.simple_tag
+def article_charts(article) -> dict:
+    """Return charts_for_paragraphs() for an article whose sections and paragraphs are prefetched."""
+    return charts_for_paragraphs(p for section in article.sections.all() for p in section.paragraphs.all())
