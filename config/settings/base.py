@@ -97,3 +97,16 @@ LOGGING = {
 INGEST_MAX_BYTES = 1_000_000
 
 BAIMO_SITE_NAME = "百模"
+
+# --- Read API (/api/v1/) ---------------------------------------------------------------------------
+# CORS, HEAD, rate limits, ETag/Last-Modified and problem details for every path under this prefix.
+MIDDLEWARE += ["config.middleware.ApiMiddleware"]
+API_PATH_PREFIX = "/api/"
+API_CACHE_MAX_AGE = 60  # seconds, in Cache-Control: public, max-age=…
+# Requests per window for anonymous clients, e.g. "60/minute", "1000/hour"; empty turns limiting off.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60/minute")
+API_RATE_LIMIT_CACHE = "default"
+# How many proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+API_TRUSTED_PROXY_COUNT = int(os.environ.get("API_TRUSTED_PROXY_COUNT", "0"))
+# How long the cache remembers when each URL's current body was first served (for Last-Modified).
+API_VALIDATOR_TTL = 30 * 86400

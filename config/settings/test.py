@@ -14,3 +14,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Serve static files from the app folders without a collectstatic run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# --- Read API ---------------------------------------------------------------------------------------
+# Off for the suite; the rate-limit tests turn it on with the `settings` fixture.
+API_RATE_LIMIT = ""

@@ -1,0 +1,334 @@
+"""Read API for published articles: the list, and each article in full with its public annotations."""
+
+import html
+import re
+from collections import defaultdict
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from django.utils.html import strip_tags
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from config.apitools import (
+    DETAIL_ERRORS,
+    LIST_ERRORS,
+    Page,
+    ScriptText,
+    SlugPath,
+    Variant,
+    get_or_404,
+    order,
+    ordering_type,
+    requested_variant,
+)
+
+from .annotations import render_note
+from .models import Annotation, Article, Paragraph
+from .selectors import published_articles, published_articles_in_full
+from .variants import HANS, HANT, convert, convert_spans
+
+router = Router(tags=["articles"])
+
+ARTICLE_ORDERINGS = {
+    "-publish_at": ("-publish_at", "-pk"),
+    "publish_at": ("publish_at", "pk"),
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+}
+_LANGUAGE_TAGS = {HANS: "zh-Hans", HANT: "zh-Hant"}
+
+
+def _absolute_url(request: HttpRequest, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def _language(stored: str, request: HttpRequest | None) -> str:
+    """Return the language tag of the text as served: a Chinese article follows the requested script."""
+    variant = requested_variant(request)
+    if variant and stored.lower().startswith("zh"):
+        return _LANGUAGE_TAGS[variant]
+    return stored
+
+
+class TopicOut(Schema):
+    slug: str
+    name: ScriptText
+
+
+class ArticleSummary(Schema):
+    """A published article as lists show it."""
+
+    slug: str
+    title: ScriptText
+    summary: ScriptText
+    language: str = Field(description="BCP 47 tag of the text as served, e.g. `zh-Hant`.")
+    publish_at: datetime
+    url: str = Field(description="The article's page on the website.")
+    topics: list[TopicOut]
+
+    @staticmethod
+    def resolve_url(obj: Article, context) -> str:
+        return _absolute_url(context["request"], obj.get_absolute_url())
+
+    @staticmethod
+    def resolve_language(obj: Article, context) -> str:
+        return _language(obj.language, context["request"])
+
+    @staticmethod
+    def resolve_topics(obj: Article) -> list:
+        return list(obj.topics.all())
+
+
+class CreditsOut(Schema):
+    """Where the text comes from, as the article page credits it."""
+
+    original_source: ScriptText
+    author: ScriptText
+    image_credit: ScriptText
+    publisher: ScriptText = Field(description="The site the text was reprinted on.")
+    reprint_url: str
+    disclaimer: ScriptText
+    notice: ScriptText
+
+
+class ParagraphOut(Schema):
+    anchor: str = Field(description="Stable id: it survives edits and reordering.")
+    kind: Literal["text", "caption", "pullquote"]
+    text: str = Field(description="In the requested script; annotation and mention offsets index it.")
+    url: str
+
+
+class SectionOut(Schema):
+    anchor: str
+    heading: ScriptText
+    paragraphs: list[ParagraphOut]
+
+
+class TextQuoteSelector(Schema):
+    type: Literal["TextQuoteSelector"]
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class TextPositionSelector(Schema):
+    type: Literal["TextPositionSelector"]
+    start: int = Field(description="Offset in Unicode code points into the paragraph's text.")
+    end: int
+
+
+class AnnotationTarget(Schema):
+    source: str | None = Field(description="URL of the annotated paragraph; null when it was deleted.")
+    paragraph: str | None = Field(description="Anchor of the annotated paragraph.")
+    selector: list[TextQuoteSelector | TextPositionSelector]
+
+
+class AnnotationOut(Schema):
+    """A public editor's note on a span, shaped after the W3C Web Annotation model."""
+
+    id: str
+    kind: Literal["note", "context", "factcheck", "correction", "ingest"]
+    note_html: str = Field(description="The note rendered as sanitised HTML.")
+    note_text: str = Field(description="The note as plain text.")
+    orphaned: bool = Field(
+        description="The annotated text was not found after an edit; the selector shows it as it was."
+    )
+    created: datetime
+    modified: datetime
+    target: AnnotationTarget
+
+
+class EntityOut(Schema):
+    type: Literal["company", "person"]
+    slug: str
+    name: ScriptText
+    url: str
+
+
+class MentionOut(Schema):
+    """A confirmed mention of a published company or person."""
+
+    paragraph: str
+    start: int
+    end: int
+    text: str
+    entity: EntityOut
+
+
+class ArticleDetail(ArticleSummary):
+    """A published article in full."""
+
+    updated_at: datetime
+    credits: CreditsOut
+    sections: list[SectionOut]
+    annotations: list[AnnotationOut]
+    mentions: list[MentionOut]
+
+    @staticmethod
+    def resolve_credits(obj: Article) -> Article:
+        return obj
+
+    @staticmethod
+    def resolve_sections(obj: Article) -> list:
+        return obj.api_sections
+
+    @staticmethod
+    def resolve_annotations(obj: Article) -> list:
+        return obj.api_annotations
+
+    @staticmethod
+    def resolve_mentions(obj: Article) -> list:
+        return obj.api_mentions
+
+
+_TAGS = re.compile(r"(<[^>]*>)")
+
+
+def _convert_html(markup: str, variant: str | None) -> str:
+    """Convert the text between tags only, so that link targets and attributes stay as written."""
+    if not variant:
+        return markup
+    return "".join(part if i % 2 else convert(part, variant) for i, part in enumerate(_TAGS.split(markup)))
+
+
+def _quote_spans(annotation: Annotation) -> list[tuple[int, int]]:
+    start, end = annotation.start, annotation.end
+    return [(start - len(annotation.prefix), start), (start, end), (end, end + len(annotation.suffix))]
+
+
+def _is_placed(annotation: Annotation, text: str) -> bool:
+    """Tell whether the annotation's quote and context still sit at its offsets in `text`."""
+    (prefix_start, _), _, (_, suffix_end) = _quote_spans(annotation)
+    return (
+        not annotation.orphaned
+        and prefix_start >= 0
+        and text[prefix_start : annotation.start] == annotation.prefix
+        and text[annotation.start : annotation.end] == annotation.exact
+        and text[annotation.end : suffix_end] == annotation.suffix
+    )
+
+
+def _annotation(
+    annotation: Annotation, quote: tuple[str, str, str], position: tuple[int, int], paragraph_url
+):
+    exact, prefix, suffix = quote
+    rendered = render_note(annotation.body)
+    return {
+        "id": str(annotation.uid),
+        "kind": annotation.kind,
+        "rendered": rendered,
+        "note_text": html.unescape(strip_tags(rendered)).strip(),
+        "orphaned": annotation.orphaned,
+        "created": annotation.created_at,
+        "modified": annotation.updated_at,
+        "target": {
+            "source": paragraph_url,
+            "paragraph": annotation.paragraph.anchor if annotation.paragraph_id else None,
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix},
+                {"type": "TextPositionSelector", "start": position[0], "end": position[1]},
+            ],
+        },
+    }
+
+
+def _attach_reading(article: Article, request: HttpRequest) -> Article:
+    """Lay out sections, annotations and mentions in the requested script, offsets kept exact.
+
+    Each paragraph is converted once with every span it carries, and quotes are cut from the converted
+    text, so an annotation's `exact` is always `text[start:end]` of its paragraph as served.
+    """
+    variant = requested_variant(request)
+    page_url = _absolute_url(request, article.get_absolute_url())
+    annotations_of: dict[int | None, list[Annotation]] = defaultdict(list)
+    for annotation in article.public_annotations:
+        annotations_of[annotation.paragraph_id].append(annotation)
+
+    sections, annotations, mentions = [], [], []
+    for section in article.sections.all():
+        paragraphs = []
+        for paragraph in section.paragraphs.all():
+            url = f"{page_url}#{paragraph.anchor}"
+            text = paragraph.text
+            here = annotations_of.pop(paragraph.pk, [])
+            placed = [a for a in here if _is_placed(a, text)]
+            unplaced = [a for a in here if a not in placed]
+            found = [m for m in paragraph.public_mentions if m.matches(text)]
+            spans = [span for a in placed for span in _quote_spans(a)] + [(m.start, m.end) for m in found]
+            shown, moved = convert_spans(text, spans, variant)
+            moved_spans = iter(moved)
+            for annotation in placed:
+                (p0, p1), (e0, e1), (s0, s1) = next(moved_spans), next(moved_spans), next(moved_spans)
+                quote = (shown[e0:e1], shown[p0:p1], shown[s0:s1])
+                annotations.append(_annotation(annotation, quote, (e0, e1), url))
+            for mention in found:
+                start, end = next(moved_spans)
+                mentions.append(_mention(mention, paragraph, shown[start:end], start, end, request))
+            annotations.extend(_unplaced_annotation(a, variant, url) for a in unplaced)
+            paragraphs.append({"anchor": paragraph.anchor, "kind": paragraph.kind, "text": shown, "url": url})
+        sections.append({"anchor": section.anchor, "heading": section.heading, "paragraphs": paragraphs})
+
+    # Annotations whose paragraph is gone, or that are orphaned, come last.
+    for annotation in [a for group in annotations_of.values() for a in group]:
+        annotations.append(_unplaced_annotation(annotation, variant, None))
+    for item in annotations:
+        item["note_html"] = _convert_html(item.pop("rendered"), variant)
+        item["note_text"] = convert(item["note_text"], variant)
+
+    article.api_sections = sections
+    article.api_annotations = annotations
+    article.api_mentions = mentions
+    return article
+
+
+def _unplaced_annotation(annotation: Annotation, variant: str | None, url: str | None) -> dict:
+    quote = tuple(convert(part, variant) for part in (annotation.exact, annotation.prefix, annotation.suffix))
+    return _annotation(annotation, quote, (annotation.start, annotation.end), url)
+
+
+def _mention(mention, paragraph: Paragraph, text: str, start: int, end: int, request: HttpRequest) -> dict:
+    entity = mention.company if mention.company_id else mention.person
+    return {
+        "paragraph": paragraph.anchor,
+        "start": start,
+        "end": end,
+        "text": text,
+        "entity": {
+            "type": "company" if mention.company_id else "person",
+            "slug": entity.slug,
+            "name": entity.name_zh,
+            "url": _absolute_url(request, entity.get_absolute_url()),
+        },
+    }
+
+
+class ArticleFilters(Schema):
+    topic: str | None = Field(None, max_length=100, description="Only articles with this topic slug.")
+    ordering: ordering_type(ARTICLE_ORDERINGS, "-publish_at") = "-publish_at"
+    variant: Variant | None = None
+
+
+@router.get(
+    "/articles",
+    response={200: list[ArticleSummary], **LIST_ERRORS},
+    summary="List published articles",
+)
+@paginate(Page)
+def list_articles(request: HttpRequest, filters: Query[ArticleFilters]):
+    """List published articles, newest first unless `ordering` says otherwise."""
+    return order(published_articles(topic=filters.topic), filters.ordering, ARTICLE_ORDERINGS)
+
+
+@router.get(
+    "/articles/{slug}",
+    response={200: ArticleDetail, **DETAIL_ERRORS},
+    summary="Get a published article in full",
+)
+def get_article(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
+    """Return a published article with sections, paragraphs, public annotations, mentions and credits."""
+    article = get_or_404(
+        published_articles_in_full(), f"No published article has the slug {slug!r}.", slug=slug
+    )
+    return _attach_reading(article, request)

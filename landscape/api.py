@@ -1,0 +1,392 @@
+"""Read API for the published landscape: companies, people, quotes and figures."""
+
+from datetime import date
+from typing import Literal
+
+from django.db.models import F
+from django.http import HttpRequest
+from ninja import Field, Path, Query, Router, Schema
+from ninja.pagination import paginate
+
+from config.apitools import (
+    DETAIL_ERRORS,
+    LIST_ERRORS,
+    Page,
+    QueryText,
+    ScriptText,
+    SlugFilter,
+    SlugPath,
+    Variant,
+    get_or_404,
+    order,
+    ordering_type,
+)
+
+from .api_selectors import (
+    published_companies,
+    published_companies_in_full,
+    published_figures,
+    published_people,
+    published_people_in_full,
+    published_quotes,
+)
+from .models import Company, Person
+
+router = Router(tags=["landscape"])
+
+# The largest id a database row can have; a bigger number cannot name a quote or a figure.
+MAX_ID = 2**63 - 1
+
+COMPANY_ORDERINGS = {
+    "layer": ("layer", "name_zh", "pk"),
+    "name_zh": ("name_zh", "pk"),
+    "-name_zh": ("-name_zh", "-pk"),
+    "name_en": ("name_en", "pk"),
+    "-name_en": ("-name_en", "-pk"),
+    "founded": (F("founded").asc(nulls_last=True), "name_zh", "pk"),
+    "-founded": (F("founded").desc(nulls_last=True), "name_zh", "pk"),
+}
+PERSON_ORDERINGS = {
+    "name_zh": ("name_zh", "pk"),
+    "-name_zh": ("-name_zh", "-pk"),
+    "name_en": ("name_en", "pk"),
+    "-name_en": ("-name_en", "-pk"),
+}
+_READING_ORDER = ("paragraph__section__position", "paragraph__position", "pk")
+QUOTE_ORDERINGS = {
+    "-publish_at": ("-paragraph__section__article__publish_at", *_READING_ORDER),
+    "publish_at": ("paragraph__section__article__publish_at", *_READING_ORDER),
+    "-featured": ("-featured", "-paragraph__section__article__publish_at", *_READING_ORDER),
+}
+FIGURE_ORDERINGS = {
+    "chart_group": ("chart_group", "-value", "pk"),
+    "value": ("value", "pk"),
+    "-value": ("-value", "pk"),
+    "as_of": (F("as_of").asc(nulls_last=True), "pk"),
+    "-as_of": (F("as_of").desc(nulls_last=True), "pk"),
+    "label": ("label", "pk"),
+}
+
+Layer = Literal["research", "platform", "ai1", "startup", "overseas", "media"]
+IdPath = Path(..., ge=1, le=MAX_ID)
+
+
+def _url(context, path: str) -> str:
+    return context["request"].build_absolute_uri(path)
+
+
+def _public(entity):
+    """Return the entity when it is published: an unpublished one is never linked or named by slug."""
+    return entity if entity is not None and entity.published else None
+
+
+class CompanyRef(Schema):
+    slug: str
+    name_zh: ScriptText
+    name_en: str
+    url: str
+
+    @staticmethod
+    def resolve_url(obj: Company, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class PersonRef(Schema):
+    slug: str
+    name_zh: ScriptText
+    name_en: str
+    url: str
+
+    @staticmethod
+    def resolve_url(obj: Person, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class ArticleRef(Schema):
+    slug: str
+    title: ScriptText
+    url: str
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class ProductRef(Schema):
+    slug: str
+    name: ScriptText
+    kind: Literal["model", "app", "platform", "service", "other"]
+    url: str
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class ProductOut(ProductRef):
+    summary: ScriptText
+
+
+class CompanySummary(Schema):
+    """A published company as lists show it."""
+
+    slug: str
+    name_zh: ScriptText
+    name_en: str
+    aliases: list[ScriptText] = Field(description="Names as articles write them, e.g. 阿里, 字節.")
+    layer: Layer
+    layer_label: ScriptText
+    country: str = Field(description="ISO 3166-1 alpha-2 code, or empty.")
+    founded: int | None
+    website: str
+    url: str
+
+    @staticmethod
+    def resolve_aliases(obj: Company) -> list[str]:
+        return [alias.name for alias in obj.aliases.all()]
+
+    @staticmethod
+    def resolve_layer_label(obj: Company) -> str:
+        return obj.get_layer_display()
+
+    @staticmethod
+    def resolve_url(obj: Company, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class AffiliatedPerson(Schema):
+    person: PersonRef
+    role: ScriptText
+    start_year: int | None
+    end_year: int | None
+
+
+class CompanyDetail(CompanySummary):
+    summary: ScriptText
+    products: list[ProductOut]
+    people: list[AffiliatedPerson] = Field(description="Published people with a role at the company.")
+
+    @staticmethod
+    def resolve_products(obj: Company) -> list:
+        return list(obj.products.all())
+
+    @staticmethod
+    def resolve_people(obj: Company) -> list:
+        return obj.public_affiliations
+
+
+class PersonSummary(Schema):
+    """A published person as lists show them."""
+
+    slug: str
+    name_zh: ScriptText
+    name_en: str
+    aliases: list[ScriptText]
+    url: str
+
+    @staticmethod
+    def resolve_aliases(obj: Person) -> list[str]:
+        return [alias.name for alias in obj.aliases.all()]
+
+    @staticmethod
+    def resolve_url(obj: Person, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class AffiliationOut(Schema):
+    organisation: ScriptText = Field(description="The organisation's name, whether or not it has a page.")
+    company: CompanyRef | None = Field(description="The published company, when the role was at one.")
+    role: ScriptText
+    start_year: int | None
+    end_year: int | None = Field(description="Null while current.")
+
+    @staticmethod
+    def resolve_organisation(obj) -> str:
+        return obj.organisation_name
+
+    @staticmethod
+    def resolve_company(obj):
+        return _public(obj.company)
+
+
+class PersonDetail(PersonSummary):
+    bio: ScriptText
+    affiliations: list[AffiliationOut]
+
+    @staticmethod
+    def resolve_affiliations(obj: Person) -> list:
+        return list(obj.affiliations.all())
+
+
+class QuoteOut(Schema):
+    """Exact words someone said, cited to the paragraph that reports them."""
+
+    id: int = Field(description="Stable for the life of the quote; use it with /quotes/{id}.")
+    text: ScriptText
+    speaker_name: ScriptText
+    speaker: PersonRef | None = Field(description="The speaker, when they have a published page.")
+    speaker_role: ScriptText = Field(description="The speaker's role at the time.")
+    occasion: ScriptText
+    company: CompanyRef | None
+    featured: bool
+    article: ArticleRef
+    paragraph: str = Field(description="Anchor of the paragraph the quote comes from.")
+    url: str = Field(description="The paragraph on the website.")
+
+    @staticmethod
+    def resolve_speaker(obj):
+        return _public(obj.speaker)
+
+    @staticmethod
+    def resolve_company(obj):
+        return _public(obj.company)
+
+    @staticmethod
+    def resolve_article(obj):
+        return obj.paragraph.section.article
+
+    @staticmethod
+    def resolve_paragraph(obj) -> str:
+        return obj.paragraph.anchor
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class FigureOut(Schema):
+    """A number the reporting relies on."""
+
+    id: int = Field(description="Stable for the life of the figure; use it with /figures/{id}.")
+    label: ScriptText
+    chart_label: ScriptText = Field(description="The bar's short label in a chart; falls back to label.")
+    value: float
+    unit: ScriptText
+    as_of: date | None = Field(description="The date the number describes.")
+    chart_group: str = Field(description="Figures sharing a key are drawn together, e.g. app-store-ratings.")
+    company: CompanyRef | None
+    product: ProductRef | None
+    article: ArticleRef
+    paragraph: str = Field(description="Anchor of the paragraph the figure comes from.")
+    url: str
+
+    @staticmethod
+    def resolve_chart_label(obj) -> str:
+        return obj.short_label
+
+    @staticmethod
+    def resolve_company(obj):
+        return _public(obj.company)
+
+    @staticmethod
+    def resolve_product(obj):
+        return obj.product if obj.product is not None and obj.product.company.published else None
+
+    @staticmethod
+    def resolve_article(obj):
+        return obj.paragraph.section.article
+
+    @staticmethod
+    def resolve_paragraph(obj) -> str:
+        return obj.paragraph.anchor
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return _url(context, obj.get_absolute_url())
+
+
+class CompanyFilters(Schema):
+    layer: Layer | None = Field(None, description="Only companies in this layer of the landscape.")
+    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code.")
+    q: QueryText | None = Field(
+        None, description="Text in the Chinese or English name or an alias, in either script."
+    )
+    ordering: ordering_type(COMPANY_ORDERINGS, "layer") = "layer"
+    variant: Variant | None = None
+
+
+class PersonFilters(Schema):
+    q: QueryText | None = Field(None, description="Text in a name or alias, in either script.")
+    company: SlugFilter | None = Field(None, description="Only people with a role at this company.")
+    ordering: ordering_type(PERSON_ORDERINGS, "name_zh") = "name_zh"
+    variant: Variant | None = None
+
+
+class QuoteFilters(Schema):
+    speaker: SlugFilter | None = Field(None, description="Slug of the person who spoke.")
+    company: SlugFilter | None = Field(None, description="Slug of the company the quote is about.")
+    article: SlugFilter | None = Field(None, description="Slug of the article it comes from.")
+    ordering: ordering_type(QUOTE_ORDERINGS, "-publish_at") = "-publish_at"
+    variant: Variant | None = None
+
+
+class FigureFilters(Schema):
+    company: SlugFilter | None = Field(None, description="Company slug; includes its products' figures.")
+    product: SlugFilter | None = Field(None, description="Product slug.")
+    article: SlugFilter | None = Field(None, description="Slug of the article it comes from.")
+    chart_group: SlugFilter | None = Field(None, description="Chart group key, e.g. app-store-ratings.")
+    ordering: ordering_type(FIGURE_ORDERINGS, "chart_group") = "chart_group"
+    variant: Variant | None = None
+
+
+@router.get("/companies", response={200: list[CompanySummary], **LIST_ERRORS}, summary="List companies")
+@paginate(Page)
+def list_companies(request: HttpRequest, filters: Query[CompanyFilters]):
+    """List published companies, by landscape layer then name unless `ordering` says otherwise."""
+    companies = published_companies(layer=filters.layer, country=filters.country, q=filters.q)
+    return order(companies, filters.ordering, COMPANY_ORDERINGS)
+
+
+@router.get("/companies/{slug}", response={200: CompanyDetail, **DETAIL_ERRORS}, summary="Get a company")
+def get_company(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
+    """Return a published company with its aliases, products and people."""
+    return get_or_404(
+        published_companies_in_full(), f"No published company has the slug {slug!r}.", slug=slug
+    )
+
+
+@router.get("/people", response={200: list[PersonSummary], **LIST_ERRORS}, summary="List people")
+@paginate(Page)
+def list_people(request: HttpRequest, filters: Query[PersonFilters]):
+    """List published people by name."""
+    people = published_people(q=filters.q, company=filters.company)
+    return order(people, filters.ordering, PERSON_ORDERINGS)
+
+
+@router.get("/people/{slug}", response={200: PersonDetail, **DETAIL_ERRORS}, summary="Get a person")
+def get_person(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
+    """Return a published person with their aliases and affiliations."""
+    return get_or_404(published_people_in_full(), f"No published person has the slug {slug!r}.", slug=slug)
+
+
+@router.get("/quotes", response={200: list[QuoteOut], **LIST_ERRORS}, summary="List quotes")
+@paginate(Page)
+def list_quotes(request: HttpRequest, filters: Query[QuoteFilters]):
+    """List the quotes of published articles, newest article first, in reading order within one."""
+    quotes = published_quotes(speaker=filters.speaker, company=filters.company, article=filters.article)
+    return order(quotes, filters.ordering, QUOTE_ORDERINGS)
+
+
+@router.get("/quotes/{id}", response={200: QuoteOut, **DETAIL_ERRORS}, summary="Get a quote")
+def get_quote(request: HttpRequest, id: int = IdPath, variant: Query[Variant | None] = None):
+    """Return one quote of a published article by its id."""
+    return get_or_404(published_quotes(), f"No published quote has the id {id}.", pk=id)
+
+
+@router.get("/figures", response={200: list[FigureOut], **LIST_ERRORS}, summary="List figures")
+@paginate(Page)
+def list_figures(request: HttpRequest, filters: Query[FigureFilters]):
+    """List the figures of published articles, grouped by chart, biggest first."""
+    figures = published_figures(
+        company=filters.company,
+        product=filters.product,
+        article=filters.article,
+        chart_group=filters.chart_group,
+    )
+    return order(figures, filters.ordering, FIGURE_ORDERINGS)
+
+
+@router.get("/figures/{id}", response={200: FigureOut, **DETAIL_ERRORS}, summary="Get a figure")
+def get_figure(request: HttpRequest, id: int = IdPath, variant: Query[Variant | None] = None):
+    """Return one figure of a published article by its id."""
+    return get_or_404(published_figures(), f"No published figure has the id {id}.", pk=id)
