@@ -1,0 +1,175 @@
+"""Ingesting a raw article: the service that writes the draft and the management command."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from articles.models import Annotation, Article, Paragraph, Section
+from articles.services import article_ingest, article_preview
+from articles.textpipeline import IngestInputError
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_d7cb7fb013a2cf50.txt"
+TITLE = "ChatGPT問世一年：百模大戰之後"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seed_text():
+    return SEED.read_text(encoding="utf-8")
+
+
+def row_counts():
+    return [model.objects.count() for model in (Article, Section, Paragraph, Annotation)]
+
+
+# --- The service ------------------------------------------------------------------------------------------
+
+
+def test_ingest_creates_a_draft_with_provenance_and_structure(seed_text):
+    article = article_ingest(raw_text=seed_text, title=TITLE)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+    assert article.title == TITLE
+    assert article.raw_text == seed_text
+    assert article.ingest_report == article_preview(raw_text=seed_text).to_dict()
+    assert (article.original_source, article.image_credit) == ("光錐智能", "由無界 AI生成")
+    assert (article.publisher, article.reprint_url) == ("芒果財經", "http://lequren.com/1081821.html")
+    assert article.disclaimer.startswith("免責聲明：")
+    assert article.notice.startswith("溫馨提示：")
+
+    sections = list(article.sections.order_by("position"))
+    assert [s.heading for s in sections] == [
+        "",
+        "2023年，大模型完成三級跳",
+        "中國大模型核心競爭力在哪兒？",
+        "人與AI的未來，在變革中共生",
+    ]
+    paragraphs = list(
+        Paragraph.objects.filter(section__article=article).order_by("section__position", "position")
+    )
+    assert len(paragraphs) == 70
+    assert paragraphs[0].text == "2022年11月30日，是ChatGPT面世的第一天。"
+    assert paragraphs[-1].text == "2024，或?qū)⑹且粋€嶄新的世界。"
+    assert [p.text for p in paragraphs if p.kind == Paragraph.Kind.CAPTION] == ["（圖源：美區蘋果商店截圖）"]
+
+
+def test_each_warning_becomes_an_internal_open_annotation_anchored_to_its_text(seed_text):
+    article = article_ingest(raw_text=seed_text, title=TITLE)
+
+    annotations = list(article.annotations.select_related("paragraph"))
+    assert len(annotations) == len(article.ingest_report["warnings"]) == 8
+    for annotation in annotations:
+        assert annotation.kind == Annotation.Kind.INGEST_WARNING
+        assert annotation.visibility == Annotation.Visibility.INTERNAL
+        assert annotation.status == Annotation.Status.OPEN
+        text = annotation.paragraph.text
+        assert text[annotation.start : annotation.end] == annotation.exact
+        assert text[: annotation.start].endswith(annotation.prefix) and len(annotation.prefix) <= 32
+        assert text[annotation.end :].startswith(annotation.suffix) and len(annotation.suffix) <= 32
+    run = next(a for a in annotations if a.exact == "?!闭缤跣〈ㄋf")
+    assert "。”正如王小川所說" in run.body
+    assert run.prefix == "向智能時代，一個大的時代，就像之前工業時代一樣，會有新的公司起來"
+    assert not Annotation.objects.public().exists()
+
+
+def test_slugs_are_unique_and_a_given_slug_is_kept(seed_text):
+    first = article_ingest(raw_text=seed_text, title=TITLE)
+    second = article_ingest(raw_text=seed_text, title=TITLE)
+    chosen = article_ingest(raw_text=seed_text, title=TITLE, slug="one-year-on")
+
+    assert first.slug.startswith("chatgpt問世一年百模大戰之後")
+    assert second.slug != first.slug and second.slug.startswith(first.slug)
+    assert chosen.slug == "one-year-on"
+
+
+def test_a_taken_slug_or_a_missing_title_writes_nothing(seed_text):
+    article_ingest(raw_text=seed_text, title=TITLE, slug="taken")
+    before = row_counts()
+
+    with pytest.raises(ValidationError):
+        article_ingest(raw_text=seed_text, title=TITLE, slug="taken")
+    with pytest.raises(ValidationError):
+        article_ingest(raw_text=seed_text, title="  ")
+    with pytest.raises(IngestInputError):
+        article_ingest(raw_text="原文來源:光錐智能\n", title=TITLE)
+    assert row_counts() == before
+
+
+# --- The command ------------------------------------------------------------------------------------------
+
+
+def run_command(*args):
+    out, err = StringIO(), StringIO()
+    call_command("ingest_article", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_dry_run_prints_the_report_and_writes_nothing(tmp_path, seed_text):
+    path = tmp_path / "raw.txt"
+    path.write_text(seed_text, encoding="utf-8")
+
+    out, err = run_command(str(path), "--dry-run")
+
+    report = json.loads(out)
+    assert report["original_source"] == "光錐智能"
+    assert report["publisher"] == "芒果財經"
+    assert [s["heading"] for s in report["sections"]][1] == "2023年，大模型完成三級跳"
+    assert {"kind": "caption", "text": "（圖源：美區蘋果商店截圖）"} in report["sections"][2]["paragraphs"]
+    assert {"kind", "section", "paragraph", "excerpt", "proposal"} <= report["warnings"][0].keys()
+    assert "光錐智能" in out  # Chinese printed as is, not escaped
+    assert "8 warnings" in err
+    assert row_counts() == [0, 0, 0, 0]
+
+
+def test_a_real_run_creates_the_draft_and_prints_where_it_is(tmp_path, seed_text):
+    path = tmp_path / "raw.txt"
+    path.write_text(seed_text, encoding="utf-8")
+
+    out, _err = run_command(str(path), "--title", TITLE, "--slug", "first-year")
+
+    article = Article.objects.get(slug="first-year")
+    assert article.status == Article.Status.DRAFT
+    assert f"/admin/articles/article/{article.pk}/change/" in out
+    assert "first-year" in out
+    assert article.annotations.count() == 8
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "Cannot read"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("原文來源:光錐智能".encode("big5"), "UTF-8"),
+        ("正文。".encode() * 10, "limit"),
+    ],
+    ids=["missing", "empty", "binary", "not-utf8", "oversize"],
+)
+def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, settings, content, message):
+    settings.INGEST_MAX_BYTES = 64
+    path = tmp_path / "raw.txt"
+    if content is not None:
+        path.write_bytes(content)
+
+    for args in ([str(path), "--dry-run"], [str(path), "--title", TITLE]):
+        with pytest.raises(CommandError) as error:
+            run_command(*args)
+        assert message in str(error.value)
+        assert "\n" not in str(error.value)
+    assert row_counts() == [0, 0, 0, 0]
+
+
+def test_a_real_run_needs_a_title(tmp_path, seed_text):
+    path = tmp_path / "raw.txt"
+    path.write_text(seed_text, encoding="utf-8")
+
+    with pytest.raises(CommandError, match="--title"):
+        run_command(str(path))
+    assert row_counts() == [0, 0, 0, 0]
