@@ -1,12 +1,18 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from articles import views as article_views
+from articles.feeds import LatestArticlesFeed
 from config.api import api
+from config.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", article_views.home, name="home"),
     path("healthz", article_views.healthz, name="healthz"),
+    path("robots.txt", article_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feeds/articles.atom", LatestArticlesFeed(), name="feed"),
     path("articles/", include("articles.urls")),
     path("", include("landscape.urls")),
     path("api/v1/", api.urls),

@@ -1,0 +1,38 @@
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Article
+
+
+class LatestArticlesFeed(Feed):
+    """Atom feed of the newest published articles."""
+
+    feed_type = Atom1Feed
+    title = "百模 Baimo"
+    subtitle = "中國 AI 產業報道：百模大戰的文章、公司、人物與引語。"
+    language = "zh-Hant"
+
+    def link(self):
+        return reverse("articles:list")
+
+    def items(self):
+        return Article.objects.published().newest_first().prefetch_related("topics")[:30]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return item.author or item.original_source or None
+
+    def item_categories(self, item):
+        return [topic.name for topic in item.topics.all()]
