@@ -12,6 +12,7 @@ FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 # Each fixture with the object whose presence says it has been loaded already, in loading order.
 SEED_FIXTURES = [
     ("seed_article.json", "articles.Article", {"slug": "one-year-after-chatgpt-hundred-model-war"}),
+    ("landscape.json", "landscape.Company", {"slug": "openai"}),
 ]
 
 
