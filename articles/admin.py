@@ -11,6 +11,7 @@ Custom views on ArticleAdmin (all behind the admin login and the model permissio
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from difflib import SequenceMatcher
 from itertools import pairwise
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
@@ -41,9 +43,12 @@ from .annotations import (
     annotation_reopen,
     annotation_resolve,
     annotations_reattach_article,
+    recorded_revision,
     render_note,
 )
 from .models import Annotation, Article, Paragraph, Section, Topic
+from .services import article_ingest, article_preview
+from .textpipeline import IngestInputError, decode_raw_article
 
 # Set on the request while a revision is restored: what the article's workflow state was before.
 RESTORE_STATE_ATTR = "_article_state_before_restore"
@@ -186,7 +191,8 @@ class IngestUploadForm(forms.Form):
 
 class IngestConfirmForm(forms.Form):
     title = forms.CharField(max_length=300, widget=forms.HiddenInput)
-    raw_text = forms.CharField(strip=False, widget=forms.HiddenInput)
+    # The file travels back as base64 so that browsers cannot rewrite its line ends on the way.
+    raw_b64 = forms.CharField(widget=forms.HiddenInput)
 
 
 @dataclass
@@ -747,13 +753,124 @@ class ArticleAdmin(VersionAdmin):
             self.message_user(request, f"“{article}” {done}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[quote(article.pk)]))
 
-    # Ingest upload.
+    # Ingest upload: preview first, save only on confirm.
 
     def ingest_view(self, request):
-        raise Http404("Ingest from the admin is not available yet.")
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Ingest raw article",
+            "opts": self.model._meta,
+            "max_bytes": settings.INGEST_MAX_BYTES,
+        }
+        template = "admin/articles/article/ingest.html"
+        if request.method != "POST":
+            return TemplateResponse(request, template, {**context, "form": IngestUploadForm()})
+
+        if "confirm" in request.POST:
+            confirm = IngestConfirmForm(request.POST)
+            raw_text = None
+            if confirm.is_valid():
+                try:
+                    raw_text = _decode_confirmed(confirm.cleaned_data["raw_b64"])
+                    with recorded_revision(request.user, "Ingested from an uploaded file"):
+                        article = article_ingest(
+                            raw_text=raw_text, title=confirm.cleaned_data["title"], created_by=request.user
+                        )
+                except (IngestInputError, ValidationError) as error:
+                    form = IngestUploadForm(initial={"title": request.POST.get("title", "")})
+                    context.update(form=form, ingest_errors=_messages_of(error))
+                    return TemplateResponse(request, template, context, status=400)
+                self.log_addition(request, article, "Ingested from an uploaded file")
+                warnings = len(article.ingest_report.get("warnings", []))
+                self.message_user(
+                    request,
+                    f"Created the draft “{article}” with {warnings} ingest warning(s) to review.",
+                    messages.SUCCESS,
+                )
+                annotate_url = reverse("admin:articles_article_annotate", args=[quote(article.pk)])
+                return HttpResponseRedirect(annotate_url)
+            form = IngestUploadForm(initial={"title": request.POST.get("title", "")})
+            context.update(
+                form=form, ingest_errors=["The confirmation was incomplete; upload the file again."]
+            )
+            return TemplateResponse(request, template, context, status=400)
+
+        form = IngestUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return TemplateResponse(request, template, {**context, "form": form}, status=400)
+        upload = form.cleaned_data["raw_file"]
+        try:
+            if upload.size > settings.INGEST_MAX_BYTES:
+                raise IngestInputError(
+                    f"The file is {upload.size:,} bytes; the limit is {settings.INGEST_MAX_BYTES:,} bytes."
+                )
+            data = upload.read()
+            raw_text = decode_raw_article(data, settings.INGEST_MAX_BYTES)
+            result = article_preview(raw_text=raw_text)
+            if not any(section.paragraphs for section in result.sections):
+                raise IngestInputError("The text holds no article paragraphs.")
+        except IngestInputError as error:
+            form.add_error("raw_file", str(error))
+            return TemplateResponse(request, template, {**context, "form": form}, status=400)
+        confirm = IngestConfirmForm(
+            initial={"title": form.cleaned_data["title"], "raw_b64": base64.b64encode(data).decode("ascii")}
+        )
+        context.update(
+            title="Ingest raw article: preview",
+            preview=_ingest_preview(result),
+            report=result,
+            confirm=confirm,
+            article_title=form.cleaned_data["title"],
+            file_name=upload.name,
+        )
+        return TemplateResponse(request, template, context)
 
 
-def _messages_of(error: ValidationError) -> list[str]:
+def _decode_confirmed(raw_b64: str) -> str:
+    """Return the text of the previewed file carried by the confirm form, validated again."""
+    try:
+        data = base64.b64decode(raw_b64, validate=True)
+    except ValueError:
+        raise IngestInputError("The previewed file did not come back intact; upload it again.") from None
+    return decode_raw_article(data, settings.INGEST_MAX_BYTES)
+
+
+@dataclass
+class _PreviewMark:
+    pk: int
+    start: int
+    end: int
+    kind: str = Annotation.Kind.INGEST_WARNING
+    status: str = Annotation.Status.OPEN
+
+
+def _ingest_preview(result) -> list[dict]:
+    """Return the sections and paragraphs of a parse result with each warning's span marked."""
+    marks = defaultdict(list)
+    for number, warning in enumerate(result.warnings, start=1):
+        marks[(warning.section, warning.paragraph)].append(_PreviewMark(number, warning.start, warning.end))
+    return [
+        {
+            "heading": section.heading,
+            "paragraphs": [
+                {
+                    "kind": paragraph.kind,
+                    "html": marked_paragraph_html(paragraph.text, marks[(s, p)]),
+                    "warnings": [m.pk for m in marks[(s, p)]],
+                }
+                for p, paragraph in enumerate(section.paragraphs)
+            ],
+        }
+        for s, section in enumerate(result.sections)
+    ]
+
+
+def _messages_of(error: Exception) -> list[str]:
+    """Return the messages of a ValidationError, or the one-line message of another error."""
+    if not isinstance(error, ValidationError):
+        return [str(error)]
     if hasattr(error, "message_dict"):
         return [message for messages_ in error.message_dict.values() for message in messages_]
     return list(error.messages)
