@@ -13,7 +13,7 @@ from articles.models import Annotation, Article, Paragraph, Section
 from articles.services import article_ingest, article_preview
 from articles.textpipeline import IngestInputError
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_d7cb7fb013a2cf50.txt"
+SEED = Path(__file__).resolve().parents[2] / "fixtures" / "raw" / "000_d7cb7fb013a2cf50.txt"
 TITLE = "ChatGPT問世一年：百模大戰之後"
 
 pytestmark = pytest.mark.django_db

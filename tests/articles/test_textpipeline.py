@@ -18,8 +18,8 @@ from articles.textpipeline import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-# The raw seed lives in shared/, which sits beside the work tree (and beside CI's clone).
-SEED = ROOT.parent / "shared" / "seed" / "000_d7cb7fb013a2cf50.txt"
+# The raw seed exactly as scraped, kept beside the curated fixture made from it.
+SEED = ROOT / "fixtures" / "raw" / "000_d7cb7fb013a2cf50.txt"
 FIXTURE = ROOT / "fixtures" / "seed_article.json"
 
 HAN = r"[\u3400-\u9fff]"
