@@ -1,0 +1,78 @@
+"""Every endpoint runs a fixed number of SQL queries, whatever the amount of data on the page."""
+
+import pytest
+
+from articles.models import Annotation, Paragraph, Topic
+from landscape.models import Affiliation, Company, Person, Product
+from tests.factories import make_article
+
+from .factories import (
+    make_alias,
+    make_annotation,
+    make_company,
+    make_figure,
+    make_mention,
+    make_person,
+    make_quote,
+)
+
+SIZES = [2, 15]
+
+# Lists: count, page, and one prefetch per many-valued relation; details: the object and its prefetches.
+QUERIES = {
+    "/api/v1/articles?limit=100": 3,
+    "/api/v1/articles/{article}": 6,
+    "/api/v1/companies?limit=100": 3,
+    "/api/v1/companies/{company}": 4,
+    "/api/v1/people?limit=100": 3,
+    "/api/v1/people/{person}": 3,
+    "/api/v1/quotes?limit=100": 2,
+    "/api/v1/quotes/{quote}": 1,
+    "/api/v1/figures?limit=100": 2,
+    "/api/v1/figures/{figure}": 1,
+}
+
+
+def build(n: int) -> dict[str, object]:
+    """Create n of everything, linked the way real content is, and return one of each to fetch."""
+    topics = [Topic.objects.create(name=f"話題{i}", slug=f"topic-{i}") for i in range(n)]
+    articles = [make_article(sections=n, paragraphs=2) for _ in range(n)]
+    for article in articles:
+        article.topics.set(topics)
+    article = articles[0]
+    paragraphs = list(Paragraph.objects.filter(section__article=article))
+    companies = [make_company() for _ in range(n)]
+    people = [make_person() for _ in range(n)]
+    for i, (company, person, paragraph) in enumerate(zip(companies, people, paragraphs, strict=False)):
+        make_alias(f"別名{i}", company=company)
+        make_alias(f"人名{i}", person=person)
+        Product.objects.create(name=f"產品{i}", slug=f"product-{n}-{i}", company=companies[0])
+        Affiliation.objects.create(person=people[0], company=company, role=f"職位{i}")
+        Affiliation.objects.create(person=person, company=companies[0], role="研究員")
+        make_quote(paragraph, speaker=person, company=company)
+        make_figure(paragraph, company=company)
+        make_annotation(paragraph, 0, 2)
+        make_annotation(paragraph, 2, 4, visibility=Annotation.Visibility.INTERNAL)
+        make_mention(paragraph, 0, 2, company=company)
+        make_mention(paragraph, 3, 5, person=person)
+    return {
+        "article": article.slug,
+        "company": companies[0].slug,
+        "person": people[0].slug,
+        "quote": paragraphs[0].quotes.get().pk,
+        "figure": paragraphs[0].figures.get().pk,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("url", QUERIES)
+def test_query_count_does_not_grow_with_the_data(client, django_assert_max_num_queries, size, url):
+    keys = build(size)
+    assert Company.objects.count() == Person.objects.count() == size
+    with django_assert_max_num_queries(QUERIES[url]):
+        response = client.get(url.format(**keys))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    if "items" in body:
+        assert len(body["items"]) >= size
