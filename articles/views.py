@@ -4,6 +4,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from .models import Article
+from .reader import article_reading
+from .reading import reader_wants_pinyin
+from .rendering import render_paragraph
+from .structured_data import article_json_ld, json_ld_script
 
 
 def home(request):
@@ -22,7 +26,14 @@ def article_list(request):
 
 def article_detail(request, slug):
     article = get_object_or_404(Article.objects.published().for_reader(), slug=slug)
-    return render(request, "articles/article_detail.html", {"article": article})
+    pinyin = reader_wants_pinyin(request)
+    context = {
+        "article": article,
+        "title_html": render_paragraph(article.title, pinyin=pinyin),
+        "sections": article_reading(article, pinyin=pinyin),
+        "json_ld": json_ld_script(article_json_ld(article, request)),
+    }
+    return render(request, "articles/article_detail.html", context)
 
 
 def healthz(request):

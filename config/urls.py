@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from articles import reading
 from articles import views as article_views
 from articles.feeds import LatestArticlesFeed
 from config.api import api
@@ -13,6 +14,8 @@ urlpatterns = [
     path("robots.txt", article_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("feeds/articles.atom", LatestArticlesFeed(), name="feed"),
+    path("reading/script/<str:variant>/", reading.set_variant, name="set_variant"),
+    path("reading/pinyin/<str:state>/", reading.set_pinyin, name="set_pinyin"),
     path("articles/", include("articles.urls")),
     path("", include("landscape.urls")),
     path("api/v1/", api.urls),

@@ -1,0 +1,102 @@
+"""The reader's preferences: script (Traditional or Simplified) and the pinyin layer.
+
+The source text is Traditional. A reader's choice comes from the URL (`?variant=zh-hans`,
+`?pinyin=1`) or from the cookie the toggle links set, and every public HTML page is served in the
+chosen script by `ScriptVariantMiddleware`, so no template has to remember to convert.
+"""
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from articles.variants import VARIANTS, convert
+
+SOURCE_VARIANT = "zh-hant"
+VARIANT_COOKIE = "variant"
+PINYIN_COOKIE = "pinyin"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+HTML_LANG = {"zh-hant": "zh-Hant", "zh-hans": "zh-Hans"}
+# Editors work on the source text; the API converts its JSON itself.
+UNCONVERTED_PREFIXES = ("/admin/", "/api/", "/static/")
+
+
+def reader_variant(request: HttpRequest) -> str:
+    """Return the script the reader asked for, by URL first, then by cookie."""
+    value = request.GET.get("variant") or request.COOKIES.get(VARIANT_COOKIE) or SOURCE_VARIANT
+    return value if value in VARIANTS else SOURCE_VARIANT
+
+
+def reader_wants_pinyin(request: HttpRequest) -> bool:
+    value = request.GET.get("pinyin", request.COOKIES.get(PINYIN_COOKIE, "0"))
+    return value == "1"
+
+
+def reading_context(request: HttpRequest) -> dict:
+    """Expose the reader's preferences to templates (a context processor)."""
+    variant = reader_variant(request)
+    return {
+        "variant": variant,
+        "html_lang": HTML_LANG[variant],
+        "pinyin": reader_wants_pinyin(request),
+        "other_variant": "zh-hans" if variant == SOURCE_VARIANT else SOURCE_VARIANT,
+        "back_to_here": urlencode({"next": request.get_full_path()}),
+    }
+
+
+class ScriptVariantMiddleware:
+    """Serve public HTML pages in the reader's script."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(UNCONVERTED_PREFIXES):
+            return response
+        response.headers.setdefault("Vary", "Cookie")
+        if "Cookie" not in response.headers["Vary"]:
+            response.headers["Vary"] += ", Cookie"
+        variant = reader_variant(request)
+        content_type = response.headers.get("Content-Type", "")
+        if (
+            variant == SOURCE_VARIANT
+            or response.streaming
+            or not content_type.startswith(("text/html", "application/atom+xml"))
+        ):
+            return response
+        charset = response.charset or "utf-8"
+        response.content = convert(response.content.decode(charset), variant).encode(charset)
+        return response
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Return the page to go back to, on this site, without a preference that would override the cookie."""
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return "/"
+    parts = urlsplit(target)
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key not in ("variant", "pinyin")
+    ]
+    return urlunsplit(("", "", parts.path or "/", urlencode(query), parts.fragment))
+
+
+@require_GET
+def set_variant(request: HttpRequest, variant: str):
+    """Remember the reader's script and go back to the page they were reading."""
+    response = HttpResponseRedirect(_safe_next(request))
+    if variant in VARIANTS:
+        response.set_cookie(VARIANT_COOKIE, variant, max_age=COOKIE_MAX_AGE, samesite="Lax")
+    return response
+
+
+@require_GET
+def set_pinyin(request: HttpRequest, state: str):
+    """Turn the pinyin layer on or off and go back to the page."""
+    response = HttpResponseRedirect(_safe_next(request))
+    response.set_cookie(PINYIN_COOKIE, "1" if state == "on" else "0", max_age=COOKIE_MAX_AGE, samesite="Lax")
+    return response

@@ -1,0 +1,130 @@
+"""The seed article as a reader gets it: notes, mentions, script, pinyin and structured data."""
+
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Annotation, Article, Paragraph
+from landscape.models import Company, Mention
+
+pytestmark = pytest.mark.django_db
+
+SLUG = "one-year-after-chatgpt-hundred-model-war"
+URL = f"/articles/{SLUG}/"
+
+
+@pytest.fixture
+def seed(db):
+    call_command("load_seed", verbosity=0)
+    return Article.objects.get(slug=SLUG)
+
+
+def page(client, url=URL, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_public_annotations_are_highlighted_at_their_span_with_the_note(client, seed):
+    html = page(client)
+    note_pattern = r'<li class="note note-\w+" id="(note-\d+)".*?</li>'
+    notes = {m.group(1): m.group(0) for m in re.finditer(note_pattern, html, re.S)}
+    assert len(notes) == Annotation.objects.public().filter(article=seed).count()
+    paragraph_html = re.search(r'<p id="p-15">(.*?)</p>', html, re.S).group(1)
+    marks = re.findall(
+        r'<mark class="annotated annotated-context" data-note="(note-\d+)">(.*?)</mark>', paragraph_html
+    )
+    by_text = {re.sub(r"<[^>]+>", "", text): note_id for note_id, text in marks}
+    assert set(by_text) == {"Moss系統", "邱錫鵬", "騰訊ConTech大會"}
+    # The highlighted span and the note beside it belong together.
+    assert "復旦大學計算機學院教授" in notes[by_text["邱錫鵬"]]
+    assert f'href="#{by_text["邱錫鵬"]}"' in paragraph_html
+
+
+def test_internal_annotations_never_reach_the_page(client, seed):
+    paragraph = Paragraph.objects.get(anchor="p-20")
+    Annotation.objects.create(
+        article=seed,
+        paragraph=paragraph,
+        kind="note",
+        visibility="internal",
+        body="內部討論：勿公開",
+        exact=paragraph.text[0:4],
+        start=0,
+        end=4,
+    )
+    html = page(client)
+    assert "內部討論" not in html
+
+
+def test_confirmed_mentions_link_to_entity_pages_and_unpublished_ones_do_not(client, seed):
+    html = page(client)
+    baichuan = Company.objects.get(slug="baichuan")
+    assert f'<a class="mention" href="{baichuan.get_absolute_url()}">' in html
+    baichuan.published = False
+    baichuan.save()
+    html = page(client)
+    assert baichuan.get_absolute_url() not in html
+    assert Mention.objects.filter(company=baichuan, status="confirmed").exists()
+
+
+def test_simplified_script_converts_the_page_and_lang_follows(client, seed):
+    html = page(client, variant="zh-hans")
+    assert '<html lang="zh-Hans">' in html
+    assert "百模大战" in html and "百模大戰" not in html
+    # The canonical URL is the source page, whatever the reader's script.
+    assert f'<link rel="canonical" href="http://testserver{URL}">' in html
+
+
+def test_script_choice_persists_in_a_cookie(client, seed):
+    response = client.get(f"/reading/script/zh-hans/?next={URL}%3Fvariant%3Dzh-hant%23p-03")
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}#p-03"
+    assert response.cookies["variant"].value == "zh-hans"
+    assert '<html lang="zh-Hans">' in page(client)
+    client.get("/reading/script/zh-hant/")
+    assert '<html lang="zh-Hant">' in page(client)
+
+
+def test_toggle_refuses_to_redirect_off_site(client):
+    response = client.get("/reading/script/zh-hans/?next=https://evil.example/")
+    assert response["Location"] == "/"
+
+
+def test_pinyin_layer_puts_phrase_readings_over_the_text(client, seed):
+    assert "<ruby>" not in page(client)
+    client.get("/reading/pinyin/on/")
+    html = page(client)
+    assert "<ruby>銀<rt>" not in html  # sanity: the seed has no 銀行
+    assert "<ruby>算<rt>suàn</rt></ruby><ruby>力<rt>lì</rt></ruby>" in html
+    assert 'aria-pressed="true"' in html
+
+
+def test_article_json_ld_is_a_news_article(client, seed):
+    html = page(client)
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(blocks[0])
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == seed.title
+    assert data["datePublished"].startswith("2023-11-30")
+    assert data["mainEntityOfPage"]["@id"] == f"http://testserver{URL}"
+    assert data["isBasedOn"] == seed.reprint_url
+    assert '<meta property="og:type" content="article">' in html
+
+
+def test_the_lost_image_caption_carries_the_chart(client, seed):
+    html = page(client)
+    caption = html.split('id="p-38"')[1].split("</figure>")[0]
+    assert "<svg" in caption and "47萬" in caption
+
+
+def test_article_page_query_count_is_constant_with_notes_and_mentions(
+    client, seed, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        page(client)
+    client.get("/reading/pinyin/on/")
+    with django_assert_max_num_queries(12):
+        page(client)
