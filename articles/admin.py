@@ -49,6 +49,11 @@ from .annotations import (
 from .models import Annotation, Article, Paragraph, Section, Topic
 from .services import article_ingest, article_preview
 from .textpipeline import IngestInputError, decode_raw_article
+from .versioning import register_versioned_models
+
+# The admin loads before this app's ready(): register with the follows now, or VersionAdmin would
+# register Section without its paragraphs.
+register_versioned_models()
 
 # Set on the request while a revision is restored: what the article's workflow state was before.
 RESTORE_STATE_ATTR = "_article_state_before_restore"

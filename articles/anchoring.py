@@ -79,7 +79,7 @@ def reanchor(selector: Selector, new_text: str) -> Selector | None:
         best = max(
             occurrences,
             key=lambda at: (
-                _context_agreement(selector, new_text, at, at + len(exact)),
+                context_agreement(selector, new_text, at, at + len(exact)),
                 -abs(at - selector.start),
             ),
         )
@@ -97,8 +97,8 @@ def _find_all(text: str, needle: str) -> list[int]:
     return found
 
 
-def _context_agreement(selector: Selector, text: str, start: int, end: int) -> int:
-    """Count how many characters of the old prefix and suffix still touch the span."""
+def context_agreement(selector: Selector, text: str, start: int, end: int) -> int:
+    """Count how many characters of the selector's prefix and suffix still touch text[start:end]."""
     before = text[max(0, start - len(selector.prefix)) : start]
     after = text[end : end + len(selector.suffix)]
     agreed = 0

@@ -29,12 +29,18 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .anchoring import Selector, make_selector, reanchor
+from .anchoring import Selector, context_agreement, make_selector, reanchor
 from .models import Annotation, Article, Paragraph, Section
 
 NOTE_TAGS = {"p", "em", "strong", "a", "code", "ul", "ol", "li", "br"}
 NOTE_ATTRIBUTES = {"a": {"href", "title"}}
 NOTE_MAX_LENGTH = 10_000
+
+# Moving to another paragraph needs more than the same words: a split or merge keeps at least this
+# many characters of the quote's old neighbours, while a name that merely recurs elsewhere does not.
+REHOME_CONTEXT = 4
+# A quote this long is specific enough on its own.
+REHOME_LONG_QUOTE = 12
 
 
 def render_note(body: str) -> SafeString:
@@ -197,18 +203,24 @@ def _by_nearness(paragraphs: list[Paragraph], around: int | None, skip=frozenset
 
 
 def _place_elsewhere(annotation: Annotation, candidates: list[Paragraph]) -> bool:
-    """Move the annotation to the first candidate holding its exact quote; report success.
+    """Move the annotation to the first candidate holding its exact quote in its old context.
 
-    Only the exact quote moves an annotation to another paragraph: approximate matches across
-    paragraphs would attach notes to text that merely looks alike.
+    Only the exact quote moves an annotation to another paragraph (approximate matches across
+    paragraphs would attach notes to text that merely looks alike), and only where some of its old
+    prefix or suffix came along, unless the quote is long enough to be unmistakable.
     """
     if not annotation.exact:
         return False
+    old = _selector_of(annotation)
+    needed = min(REHOME_CONTEXT, len(old.prefix) + len(old.suffix))
     for other in candidates:
         if annotation.exact not in other.text:
             continue
-        selector = reanchor(_selector_of(annotation), other.text)
+        selector = reanchor(old, other.text)
         if selector is None or selector.exact != annotation.exact:
+            continue
+        agreed = context_agreement(old, other.text, selector.start, selector.end)
+        if agreed < needed and len(old.exact) < REHOME_LONG_QUOTE:
             continue
         _apply(annotation, selector)
         annotation.paragraph = other

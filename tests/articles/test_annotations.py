@@ -280,3 +280,12 @@ def test_render_note_filter_in_templates():
     template = engines["django"].from_string("{% load article_notes %}{{ body|render_note }}")
     html = template.render({"body": "**粗體** <b onmouseover=x>"})
     assert "<strong>粗體</strong>" in html and "onmouseover" not in html
+
+
+def test_deleted_paragraph_does_not_hand_its_notes_to_an_unrelated_mention(paragraph, admin_user):
+    other = Paragraph.objects.create(section=paragraph.section, position=1, text="後來文心一言也開放了。")
+    annotation = annotate(paragraph, "文心一言", admin_user)
+    paragraph.delete()
+    annotation.refresh_from_db()
+    assert annotation.paragraph is None and annotation.orphaned
+    assert not other.annotations.exists()

@@ -1,0 +1,152 @@
+import pytest
+import reversion
+from django.urls import reverse
+from reversion.models import Version
+
+from articles.annotations import annotation_create
+from articles.models import Annotation, Article, Paragraph, Section
+from articles.workflow import article_publish
+from tests.articles.test_admin import change_form_data, first_paragraph
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, *args):
+    return reverse(f"admin:articles_{name}", args=args)
+
+
+def save_version(article, user, comment):
+    with reversion.create_revision():
+        reversion.set_user(user)
+        reversion.set_comment(comment)
+        article.save()
+    return Version.objects.get_for_object(article).first()
+
+
+@pytest.fixture
+def history(draft, editor):
+    """An article saved twice, with annotations made between and after, then published."""
+    first = save_version(draft, editor, "First draft")
+    p1 = first_paragraph(draft)
+    start = p1.text.index("邱錫鵬")
+    kept = annotation_create(
+        paragraph=p1,
+        start=start,
+        end=start + 3,
+        kind="context",
+        visibility="public",
+        body="教授",
+        created_by=editor,
+    )
+    p1.text = "據報道，" + p1.text
+    p1.save()
+    added = Paragraph.objects.create(section=p1.section, position=5, text="新增的段落提到了文心一言。")
+    at = added.text.index("文心一言")
+    later = annotation_create(
+        paragraph=added,
+        start=at,
+        end=at + 4,
+        kind="note",
+        visibility="internal",
+        body="後加",
+        created_by=editor,
+    )
+    draft.title = "百模大戰一週年（修訂）"
+    second = save_version(draft, editor, "Second draft")
+    article_publish(article=draft, user=editor)
+    return {"article": draft, "first": first, "second": second, "kept": kept, "later": later, "added": added}
+
+
+def test_article_versions_hold_sections_and_paragraphs(history):
+    article = history["article"]
+    revision = history["first"].revision
+    models = {v._model for v in revision.version_set.all()}
+    assert models == {Article, Section, Paragraph}
+    paragraphs = [v for v in revision.version_set.all() if v._model is Paragraph]
+    assert len(paragraphs) == Paragraph.objects.filter(section__article=article).count() - 1
+
+
+def test_admin_changes_are_recorded_with_user(editor_client, draft, editor):
+    data = change_form_data(draft, title="編輯改的標題")
+    assert editor_client.post(url("article_change", draft.pk), data).status_code == 302
+    version = Version.objects.get_for_object(draft).first()
+    assert version.revision.user == editor and version.field_dict["title"] == "編輯改的標題"
+    assert version.revision.date_created is not None
+
+
+def test_history_page_lists_versions_with_compare_choices(editor_client, history):
+    html = editor_client.get(url("article_history", history["article"].pk)).content.decode()
+    assert "Second draft" in html and "First draft" in html and "Published" in html
+    assert f'name="from" value="{history["first"].pk}"' in html
+    assert url("article_compare", history["article"].pk) in html
+
+
+def test_compare_shows_what_changed_between_two_versions(editor_client, history):
+    article = history["article"]
+    response = editor_client.get(
+        url("article_compare", article.pk), {"from": history["first"].pk, "to": history["second"].pk}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<ins>（修訂）</ins>" in html  # the title
+    assert "<ins>據報道，</ins>" in html  # the edited paragraph
+    assert "新增的段落提到了文心一言。" in html and "added" in html
+    rows = response.context["paragraph_rows"]
+    assert {row["state"] for row in rows} == {"changed", "added"}
+    assert response.context["unchanged"] == 2
+
+
+def test_compare_refuses_a_version_of_another_article(editor_client, history, editor):
+    other = Article.objects.create(title="別篇", slug="other")
+    foreign = save_version(other, editor, "x")
+    response = editor_client.get(
+        url("article_compare", history["article"].pk), {"from": foreign.pk, "to": history["second"].pk}
+    )
+    assert response.status_code == 404
+
+
+def test_restoring_an_old_version_brings_the_text_back_and_keeps_every_annotation(editor_client, history):
+    article = history["article"]
+    old = history["first"]
+    assert editor_client.get(url("article_revision", article.pk, old.pk)).status_code == 200
+    article.refresh_from_db()
+    assert article.title == "百模大戰一週年（修訂）"  # looking at a version changes nothing
+
+    restored = Article(
+        pk=article.pk, **{k: v for k, v in old.field_dict.items() if k not in {"id", "topics"}}
+    )
+    response = editor_client.post(url("article_revision", article.pk, old.pk), change_form_data(restored))
+    assert response.status_code == 302
+
+    article.refresh_from_db()
+    assert article.title == "百模大戰一週年"
+    assert article.status == "published"  # restoring content does not change publication
+    p1 = first_paragraph(article)
+    assert p1.text.startswith("復旦大學")
+    assert not Paragraph.objects.filter(pk=history["added"].pk).exists()
+
+    kept = Annotation.objects.get(pk=history["kept"].pk)
+    assert kept.paragraph == p1 and not kept.orphaned
+    assert p1.text[kept.start : kept.end] == "邱錫鵬"
+    later = Annotation.objects.get(pk=history["later"].pk)  # its paragraph is gone, the note is not
+    assert later.paragraph is None and later.orphaned and later.exact == "文心一言"
+
+    latest = Version.objects.get_for_object(article).first()
+    assert "Reverted" in latest.revision.get_comment() or "還原" in latest.revision.get_comment()
+
+
+def test_a_recovered_article_comes_back_as_a_draft(editor_client, history):
+    article = history["article"]
+    pk = article.pk
+    editor_client.post(url("article_delete", pk), {"post": "yes"})
+    assert not Article.objects.filter(pk=pk).exists()
+    deleted = Version.objects.get_deleted(Article).get(object_id=str(pk))
+    assert editor_client.get(url("article_recover", deleted.pk)).status_code == 200
+    recovered = Article(pk=pk, **{k: v for k, v in deleted.field_dict.items() if k not in {"id", "topics"}})
+    data = change_form_data(recovered)
+    data.update({"sections-TOTAL_FORMS": "0", "sections-INITIAL_FORMS": "0"})
+    response = editor_client.post(url("article_recover", deleted.pk), data)
+    assert response.status_code == 302
+    article = Article.objects.get(pk=pk)
+    assert article.status == "draft" and not Article.objects.published().exists()
+    assert Paragraph.objects.filter(section__article=article).exists()
