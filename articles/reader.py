@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString
 from articles.annotations import render_note
 from articles.models import Annotation, Article, Paragraph
 from articles.rendering import Span, render_paragraph
+from landscape.selectors import charts_for_paragraphs, mentions_by_paragraph
 
 # Readers see the kind of a note in their own language.
 NOTE_LABELS = {
@@ -98,8 +99,6 @@ def _mention_spans(paragraph: Paragraph, mentions) -> list[Span]:
 
 def article_reading(article: Article, *, pinyin: bool = False) -> list[ReaderSection]:
     """Return the article's sections ready to render, in a fixed number of queries."""
-    from landscape.selectors import charts_for_paragraphs, mentions_by_paragraph
-
     sections = list(article.sections.all())
     paragraphs = [p for section in sections for p in section.paragraphs.all()]
     annotations: dict[int, list[Annotation]] = {}

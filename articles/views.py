@@ -3,6 +3,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from landscape.selectors import featured_quotes, landscape_layers
+
 from .models import Article
 from .reader import article_reading
 from .reading import reader_wants_pinyin
@@ -12,11 +14,13 @@ from .structured_data import article_json_ld, json_ld_script
 
 def home(request):
     articles = list(Article.objects.published().newest_first()[:6])
-    return render(
-        request,
-        "articles/home.html",
-        {"lead": articles[0] if articles else None, "more": articles[1:]},
-    )
+    context = {
+        "lead": articles[0] if articles else None,
+        "more": articles[1:],
+        "quotes": featured_quotes(limit=3),
+        "layers": landscape_layers(),
+    }
+    return render(request, "articles/home.html", context)
 
 
 def article_list(request):

@@ -128,3 +128,16 @@ def test_article_page_query_count_is_constant_with_notes_and_mentions(
     client.get("/reading/pinyin/on/")
     with django_assert_max_num_queries(12):
         page(client)
+
+
+def test_home_page_has_lead_featured_quotes_and_landscape(client, seed, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        html = page(client, "/")
+    assert seed.title in html
+    assert "精選引語" in html and 'class="quote-card"' in html
+    assert 'href="/companies/baichuan/"' in html and "tier-base" in html
+
+
+def test_home_hides_unpublished_companies(client, seed):
+    Company.objects.filter(slug="baichuan").update(published=False)
+    assert 'href="/companies/baichuan/"' not in page(client, "/")
