@@ -36,6 +36,8 @@ class BaimoAPI(NinjaAPI):
         for path in schema["paths"].values():
             for operation in path.values():
                 _document_responses(operation["responses"])
+                for parameter in operation.get("parameters", []):
+                    parameter["schema"] = _without_null(parameter["schema"])
         return schema
 
 
@@ -47,6 +49,18 @@ _CACHING_HEADERS = {
     },
     "Cache-Control": {"schema": {"type": "string"}},
 }
+
+
+def _without_null(schema: dict) -> dict:
+    """Drop the `null` choice of an optional parameter: a query string cannot carry a null."""
+    choices = schema.get("anyOf")
+    if not choices or {"type": "null"} not in choices:
+        return schema
+    rest = [choice for choice in choices if choice != {"type": "null"}]
+    outer = {key: value for key, value in schema.items() if key != "anyOf"}
+    if len(rest) == 1:
+        return {**rest[0], **outer}
+    return {**outer, "anyOf": rest}
 
 
 def _document_responses(responses: dict) -> None:
@@ -102,7 +116,7 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 def _parameter_error(error: dict) -> dict[str, str]:
     location, *path = error.get("loc") or ("query",)
     name = ".".join(str(part) for part in path) or str(location)
-    return {"name": name, "in": str(location), "detail": str(error.get("msg", "invalid value"))}
+    return {"name": name, "location": str(location), "detail": str(error.get("msg", "invalid value"))}
 
 
 @api.exception_handler(Http404)

@@ -27,10 +27,8 @@ class ParameterProblem(Schema):
     """One parameter a request got wrong."""
 
     name: str = Field(description="The parameter's name, e.g. `limit`.")
-    location: str = Field(alias="in", description="Where the parameter goes: query or path.")
+    location: Literal["query", "path"] = Field(description="Where the parameter goes.")
     detail: str
-
-    model_config = {"populate_by_name": True}
 
 
 class Problem(Schema):
@@ -80,7 +78,7 @@ class InvalidParameter(ProblemError):
             f"The {location} parameter '{name}' is invalid: {detail}",
             type=INVALID_PARAMETER,
             title="Invalid parameter",
-            errors=[{"name": name, "in": location, "detail": detail}],
+            errors=[{"name": name, "location": location, "detail": detail}],
         )
 
 
@@ -110,7 +108,7 @@ def problem_response(
     if errors:
         body["errors"] = [dict(error) for error in errors]
     response = HttpResponse(
-        Problem.model_validate(body).model_dump_json(by_alias=True, exclude_none=True),
+        Problem.model_validate(body).model_dump_json(exclude_none=True),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
     )
