@@ -1,6 +1,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from articles.structured_data import json_ld_script, organization_json_ld, person_json_ld
+
 from .forms import QuoteFilterForm
 from .selectors import company_profile, figures_overview, landscape_layers, person_profile, quotes_filtered
 
@@ -13,11 +15,15 @@ def landscape(request):
 
 
 def company_detail(request, slug):
-    return render(request, "landscape/company_detail.html", company_profile(slug=slug))
+    context = company_profile(slug=slug)
+    context["json_ld"] = json_ld_script(organization_json_ld(context["company"], request))
+    return render(request, "landscape/company_detail.html", context)
 
 
 def person_detail(request, slug):
-    return render(request, "landscape/person_detail.html", person_profile(slug=slug))
+    context = person_profile(slug=slug)
+    context["json_ld"] = json_ld_script(person_json_ld(context["person"], request))
+    return render(request, "landscape/person_detail.html", context)
 
 
 def quote_list(request):

@@ -141,3 +141,31 @@ def test_home_page_has_lead_featured_quotes_and_landscape(client, seed, django_a
 def test_home_hides_unpublished_companies(client, seed):
     Company.objects.filter(slug="baichuan").update(published=False)
     assert 'href="/companies/baichuan/"' not in page(client, "/")
+
+
+def json_ld_of(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+
+
+def test_company_page_carries_organization_json_ld(client, seed):
+    data = json_ld_of(page(client, "/companies/baichuan/"))
+    assert data["@type"] == "Organization"
+    assert data["name"] == "百川智能"
+    assert data["url"] == "http://testserver/companies/baichuan/"
+
+
+def test_person_page_carries_person_json_ld_with_published_affiliations(client, seed):
+    data = json_ld_of(page(client, "/people/wang-xiaochuan/"))
+    assert data["@type"] == "Person"
+    assert data["name"] == "王小川"
+    assert {"百川智能"} <= {org["name"] for org in data["affiliation"]}
+    Company.objects.filter(slug="baichuan").update(published=False)
+    data = json_ld_of(page(client, "/people/wang-xiaochuan/"))
+    assert "百川智能" not in {org["name"] for org in data.get("affiliation", [])}
+
+
+def test_json_ld_cannot_break_out_of_its_script_element(client, seed):
+    Company.objects.filter(slug="baichuan").update(summary="</script><script>alert(1)</script>")
+    html = page(client, "/companies/baichuan/")
+    assert "<script>alert(1)" not in html
+    assert json_ld_of(html)["description"] == "</script><script>alert(1)</script>"
