@@ -17,6 +17,7 @@ urlpatterns = [
     path("reading/script/<str:variant>/", reading.set_variant, name="set_variant"),
     path("reading/pinyin/<str:state>/", reading.set_pinyin, name="set_pinyin"),
     path("articles/", include("articles.urls")),
+    path("search", include("search.urls")),
     path("", include("landscape.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

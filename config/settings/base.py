@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "reversion",
     "articles",
     "landscape",
+    "search",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,274 @@
+"""Keep the search index in step with published content.
+
+Signals (see `search.signals`) call these after every save; `search_rebuild` recomputes everything and is
+safe to run at any time. Only published content is indexed: paragraphs and quotes of articles that
+are published or scheduled (a scheduled one becomes visible at its `publish_at`, checked when
+searching), and published companies and people. The per-save services join the caller's transaction
+without a savepoint: one per save would double their queries, and a failure to index must fail the
+save anyway.
+
+    search_index_article(article)   # its paragraphs and quotes
+    search_index_entity(obj)        # a Paragraph, Section, Quote, Company or Person
+    search_remove(obj)              # drop the documents of any of those, or of an Article
+    search_rebuild() -> RebuildReport
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article, Paragraph, Section
+from landscape.models import Company, Person, Quote
+
+from . import backends
+from .models import SearchDocument
+from .text import document_tokens, normalise
+
+Kind = SearchDocument.Kind
+
+INDEXED_STATUSES = (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
+SYNCED_FIELDS = ("article", "title", "url", "anchor", "position", "text", "names", "normalised", "tokens")
+# Keeps (section, paragraph) order in one sortable number.
+_POSITION_BASE = 2**20
+
+
+@dataclass
+class RebuildReport:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    def add(self, other: "RebuildReport") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.removed += other.removed
+
+
+def _indexable_articles():
+    return Article.objects.filter(status__in=INDEXED_STATUSES, publish_at__isnull=False)
+
+
+def _paragraphs():
+    return Paragraph.objects.filter(section__article__in=_indexable_articles()).select_related(
+        "section__article"
+    )
+
+
+def _quotes():
+    return Quote.objects.filter(paragraph__section__article__in=_indexable_articles()).select_related(
+        "speaker", "paragraph__section__article"
+    )
+
+
+def _companies():
+    return Company.objects.published().prefetch_related("aliases")
+
+
+def _people():
+    return Person.objects.published().prefetch_related("aliases")
+
+
+def _position(paragraph: Paragraph) -> int:
+    section_position = min(paragraph.section.position, _POSITION_BASE - 1)
+    return section_position * _POSITION_BASE + min(paragraph.position, _POSITION_BASE - 1)
+
+
+def _document(*, kind: str, source, text: str, names: Iterable[str] = (), **fields) -> SearchDocument:
+    return SearchDocument(
+        kind=kind,
+        object_id=source.pk,
+        text=text,
+        names=" ".join(normalise(name) for name in names if name),
+        normalised=normalise(text),
+        tokens=document_tokens(text),
+        **{kind: source},
+        **fields,
+    )
+
+
+def _paragraph_document(paragraph: Paragraph) -> SearchDocument:
+    article = paragraph.section.article
+    return _document(
+        kind=Kind.PARAGRAPH,
+        source=paragraph,
+        text=paragraph.text,
+        article=article,
+        title=article.title,
+        url=f"{article.get_absolute_url()}#{paragraph.anchor}",
+        anchor=paragraph.anchor,
+        position=_position(paragraph),
+    )
+
+
+def _quote_document(quote: Quote) -> SearchDocument:
+    paragraph = quote.paragraph
+    article = paragraph.section.article
+    speaker = quote.speaker_name
+    attribution = "，".join(part for part in (speaker, quote.speaker_role, quote.occasion) if part)
+    return _document(
+        kind=Kind.QUOTE,
+        source=quote,
+        text=f"“{quote.text}”——{attribution}" if attribution else f"“{quote.text}”",
+        names=[speaker],
+        article=article,
+        title=speaker or article.title,
+        url=f"{article.get_absolute_url()}#{paragraph.anchor}",
+        anchor=paragraph.anchor,
+        position=_position(paragraph),
+    )
+
+
+def _entity_document(kind: str, entity, about: str) -> SearchDocument:
+    aliases = [alias.name for alias in entity.aliases.all()]
+    names = f"{entity.name_zh}（{entity.name_en}）" if entity.name_en else entity.name_zh
+    parts = [names, f"又稱：{'、'.join(aliases)}" if aliases else "", about]
+    return _document(
+        kind=kind,
+        source=entity,
+        text=" · ".join(part for part in parts if part),
+        names=[entity.name_zh, entity.name_en, *aliases],
+        title=entity.name_zh,
+        url=entity.get_absolute_url(),
+    )
+
+
+def _sync(kind: str, scope: Q, documents: Iterable[SearchDocument]) -> RebuildReport:
+    """Make the documents of `kind` within `scope` exactly `documents`, touching only what changed."""
+    existing = {doc.object_id: doc for doc in SearchDocument.objects.filter(scope, kind=kind)}
+    report = RebuildReport()
+    to_create, to_update = [], []
+    for document in documents:
+        current = existing.pop(document.object_id, None)
+        if current is None:
+            to_create.append(document)
+            continue
+        changed = False
+        for name in SYNCED_FIELDS:
+            attname = SearchDocument._meta.get_field(name).attname
+            if getattr(current, attname) != getattr(document, attname):
+                setattr(current, attname, getattr(document, attname))
+                changed = True
+        if changed:
+            to_update.append(current)
+    if existing:
+        SearchDocument.objects.filter(pk__in=[doc.pk for doc in existing.values()]).delete()
+    SearchDocument.objects.bulk_create(to_create)
+    if to_update:
+        now = timezone.now()
+        for document in to_update:
+            document.indexed_at = now
+        SearchDocument.objects.bulk_update(to_update, [*SYNCED_FIELDS, "indexed_at"])
+    report.created, report.updated, report.removed = len(to_create), len(to_update), len(existing)
+    return report
+
+
+def _index_paragraphs(paragraph_ids: Iterable[int]) -> None:
+    ids = set(paragraph_ids)
+    if ids:
+        documents = map(_paragraph_document, _paragraphs().filter(pk__in=ids))
+        _sync(Kind.PARAGRAPH, Q(object_id__in=ids), documents)
+
+
+def _index_quotes(quote_ids: Iterable[int]) -> None:
+    ids = set(quote_ids)
+    if ids:
+        _sync(Kind.QUOTE, Q(object_id__in=ids), map(_quote_document, _quotes().filter(pk__in=ids)))
+
+
+def _index_companies(company_ids: Iterable[int]) -> None:
+    ids = {pk for pk in company_ids if pk is not None}
+    if ids:
+        documents = (_entity_document(Kind.COMPANY, c, c.summary) for c in _companies().filter(pk__in=ids))
+        _sync(Kind.COMPANY, Q(object_id__in=ids), documents)
+
+
+def _index_people(person_ids: Iterable[int]) -> None:
+    ids = {pk for pk in person_ids if pk is not None}
+    if ids:
+        documents = (_entity_document(Kind.PERSON, p, p.bio) for p in _people().filter(pk__in=ids))
+        _sync(Kind.PERSON, Q(object_id__in=ids), documents)
+
+
+@transaction.atomic(savepoint=False)
+def search_index_article(article: Article) -> None:
+    """Index the article's paragraphs and quotes if it is published or scheduled, else remove them."""
+    paragraph_ids = set(Paragraph.objects.filter(section__article=article).values_list("pk", flat=True))
+    # Documents still pointing here may belong to paragraphs since moved elsewhere: recheck them too.
+    stale = SearchDocument.objects.filter(article=article)
+    paragraph_ids |= set(stale.filter(kind=Kind.PARAGRAPH).values_list("object_id", flat=True))
+    _index_paragraphs(paragraph_ids)
+    quote_ids = set(Quote.objects.filter(paragraph__in=paragraph_ids).values_list("pk", flat=True))
+    quote_ids |= set(stale.filter(kind=Kind.QUOTE).values_list("object_id", flat=True))
+    _index_quotes(quote_ids)
+
+
+@transaction.atomic(savepoint=False)
+def search_index_entity(obj: Paragraph | Section | Quote | Company | Person) -> None:
+    """Index one paragraph (with its quotes), section, quote, company or person, or remove it if hidden."""
+    match obj:
+        case Section():
+            paragraph_ids = set(obj.paragraphs.values_list("pk", flat=True))
+            _index_paragraphs(paragraph_ids)
+            _index_quotes(Quote.objects.filter(paragraph__in=paragraph_ids).values_list("pk", flat=True))
+        case Paragraph():
+            _index_paragraphs([obj.pk])
+            _index_quotes(Quote.objects.filter(paragraph=obj).values_list("pk", flat=True))
+        case Quote():
+            _index_quotes([obj.pk])
+        case Company():
+            _index_companies([obj.pk])
+        case Person():
+            _index_people([obj.pk])
+            # A quote document names its speaker.
+            _index_quotes(obj.quotes.values_list("pk", flat=True))
+        case _:
+            raise TypeError(f"Cannot index {type(obj).__name__}.")
+
+
+@transaction.atomic(savepoint=False)
+def search_reindex_quotes(quote_ids: Iterable[int]) -> None:
+    """Index these quotes again, e.g. after their speaker was deleted."""
+    _index_quotes(quote_ids)
+
+
+@transaction.atomic(savepoint=False)
+def search_index_owners(*, company_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> None:
+    """Index these companies and people again, e.g. after one of their aliases changed."""
+    _index_companies(company_ids)
+    _index_people(person_ids)
+
+
+def search_remove(obj: Article | Section | Paragraph | Quote | Company | Person) -> int:
+    """Remove every document that comes from `obj`; return how many went."""
+    match obj:
+        case Article():
+            documents = SearchDocument.objects.filter(article=obj)
+        case Section():
+            documents = SearchDocument.objects.filter(
+                Q(paragraph__section=obj) | Q(quote__paragraph__section=obj)
+            )
+        case Paragraph():
+            documents = SearchDocument.objects.filter(Q(paragraph=obj) | Q(quote__paragraph=obj))
+        case Quote() | Company() | Person():
+            documents = SearchDocument.objects.filter(**{type(obj).__name__.lower(): obj})
+        case _:
+            raise TypeError(f"Cannot remove {type(obj).__name__} from the index.")
+    return documents.delete()[0]
+
+
+@transaction.atomic
+def search_rebuild() -> RebuildReport:
+    """Recompute every document from the published content; running it twice changes nothing."""
+    report = RebuildReport()
+    everything = Q()
+    report.add(_sync(Kind.PARAGRAPH, everything, map(_paragraph_document, _paragraphs())))
+    report.add(_sync(Kind.QUOTE, everything, map(_quote_document, _quotes())))
+    companies = (_entity_document(Kind.COMPANY, c, c.summary) for c in _companies())
+    report.add(_sync(Kind.COMPANY, everything, companies))
+    report.add(_sync(Kind.PERSON, everything, (_entity_document(Kind.PERSON, p, p.bio) for p in _people())))
+    # Repairs an FTS table that drifted from the documents, say after a restore that skipped triggers.
+    backends.resync(connection)
+    return report

@@ -1,0 +1,68 @@
+"""Keep the index current: every save of searchable content re-indexes what it touches.
+
+Deletions need no receiver of their own: each document has a CASCADE foreign key to its source, so it
+goes with it. Two deletions change documents that stay: an alias (its company's or person's document
+lists it) and a person (their quotes' documents name them). Fixture loading saves with `raw=True`; the
+receivers index those saves too, and since a parent's save re-indexes its children and a child's save
+indexes itself, the fixture's order does not matter.
+"""
+
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from articles.models import Article, Paragraph, Section
+from landscape.models import Alias, Company, Person, Quote
+
+from .services import search_index_article, search_index_entity, search_index_owners, search_reindex_quotes
+
+
+@receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
+def article_saved(sender, instance, **kwargs):
+    search_index_article(instance)
+
+
+@receiver(post_save, sender=Section, dispatch_uid="search_section_saved")
+@receiver(post_save, sender=Paragraph, dispatch_uid="search_paragraph_saved")
+@receiver(post_save, sender=Quote, dispatch_uid="search_quote_saved")
+@receiver(post_save, sender=Company, dispatch_uid="search_company_saved")
+@receiver(post_save, sender=Person, dispatch_uid="search_person_saved")
+def content_saved(sender, instance, **kwargs):
+    search_index_entity(instance)
+
+
+@receiver(pre_save, sender=Alias, dispatch_uid="search_alias_saving")
+def alias_saving(sender, instance, **kwargs):
+    # An alias moved to another entity must leave its former owner's document too.
+    instance._search_former_owner = (
+        Alias.objects.filter(pk=instance.pk).values_list("company_id", "person_id").first()
+        if instance.pk
+        else None
+    ) or (None, None)
+
+
+@receiver(post_save, sender=Alias, dispatch_uid="search_alias_saved")
+def alias_saved(sender, instance, **kwargs):
+    former_company, former_person = getattr(instance, "_search_former_owner", (None, None))
+    search_index_owners(
+        company_ids=[instance.company_id, former_company], person_ids=[instance.person_id, former_person]
+    )
+
+
+@receiver(post_delete, sender=Alias, dispatch_uid="search_alias_deleted")
+def alias_deleted(sender, instance, origin=None, **kwargs):
+    # When the owner itself is being deleted, re-indexing it is wasted work at best, and at worst, should
+    # the aliases go before their owner, writes a document for a row about to disappear.
+    deleted_on_its_own = isinstance(origin, Alias) or (isinstance(origin, QuerySet) and origin.model is Alias)
+    if deleted_on_its_own:
+        search_index_owners(company_ids=[instance.company_id], person_ids=[instance.person_id])
+
+
+@receiver(pre_delete, sender=Person, dispatch_uid="search_person_deleting")
+def person_deleting(sender, instance, **kwargs):
+    instance._search_quote_ids = list(instance.quotes.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Person, dispatch_uid="search_person_deleted")
+def person_deleted(sender, instance, **kwargs):
+    search_reindex_quotes(getattr(instance, "_search_quote_ids", []))

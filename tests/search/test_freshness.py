@@ -1,0 +1,208 @@
+"""The index follows content as editors publish, edit, schedule, unpublish and delete it."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from articles.models import Article, Paragraph, Section
+from landscape.models import Alias, Company, Person
+from search.models import SearchDocument
+from search.selectors import search
+from search.services import search_rebuild, search_remove
+
+from .conftest import make_article, make_company, make_person, make_quote, paragraphs
+
+pytestmark = pytest.mark.django_db
+
+
+def found(query: str, **options) -> list[str]:
+    return [hit.title for hit in search(query, limit=100, **options).hits]
+
+
+def publish(article: Article, when=None) -> None:
+    article.status = Article.Status.PUBLISHED
+    article.publish_at = when or timezone.now() - timedelta(minutes=1)
+    article.save()
+
+
+def unpublish(article: Article) -> None:
+    article.status = Article.Status.DRAFT
+    article.save()
+
+
+@pytest.mark.parametrize("status", ["draft", "review", "archived"])
+def test_unpublished_article_is_not_indexed_until_published(status):
+    article = make_article("晶片禁令的影響。", status=status, title="未發佈的文章")
+    assert found("晶片") == []
+    assert not SearchDocument.objects.filter(article=article).exists()
+    publish(article)
+    assert found("晶片") == ["未發佈的文章"]
+    unpublish(article)
+    assert found("晶片") == []
+    assert not SearchDocument.objects.filter(article=article).exists()
+
+
+def test_editing_a_paragraph_forgets_the_old_words_and_learns_the_new():
+    article = make_article("舊詞彙在這裡。")
+    paragraph = paragraphs(article)[0]
+    paragraph.text = "新說法在這裡。"
+    paragraph.save()
+    assert found("詞彙") == []
+    assert found("說法") == [article.title]
+
+
+def test_new_paragraph_and_renamed_article_are_indexed():
+    article = make_article("第一段。")
+    section = Section.objects.get(article=article)
+    Paragraph.objects.create(section=section, position=5, text="補充的一段談晶片。")
+    assert found("晶片") == [article.title]
+    article.title = "改過的標題"
+    article.save()
+    assert found("晶片") == ["改過的標題"]
+
+
+def test_scheduled_article_becomes_searchable_at_its_time_without_a_job():
+    article = make_article(
+        "排程發佈的晶片報道。",
+        status=Article.Status.SCHEDULED,
+        publish_at=timezone.now() + timedelta(hours=1),
+        title="排程文章",
+    )
+    assert SearchDocument.objects.filter(article=article).exists()
+    assert found("晶片") == []
+    # Time passes: nothing is saved and no signal fires.
+    Article.objects.filter(pk=article.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+    assert found("晶片") == ["排程文章"]
+
+
+def test_unpublishing_behind_the_orms_back_still_hides_content():
+    article = make_article("晶片。", title="被撤下的文章")
+    company = make_company("晶片公司")
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    Company.objects.filter(pk=company.pk).update(published=False)
+    assert found("晶片") == []
+
+
+def test_deleting_paragraphs_sections_and_articles_removes_their_documents():
+    article = make_article("晶片一。", "晶片二。")
+    first, second = paragraphs(article)
+    first.delete()
+    assert [hit.anchor for hit in search("晶片").hits] == [second.anchor]
+    Section.objects.filter(article=article).delete()
+    assert found("晶片") == []
+    other = make_article("晶片三。")
+    other.delete()
+    assert found("晶片") == [] and not SearchDocument.objects.exists()
+
+
+def test_company_is_searchable_only_while_published_with_its_aliases():
+    company = make_company("商湯科技", "SenseTime", aliases=["商湯"], published=False)
+    assert found("商汤") == []
+    company.published = True
+    company.save()
+    assert found("商汤") == found("sensetime") == ["商湯科技"]
+    alias = Alias.objects.create(name="日日新公司", company=company)
+    assert found("日日新") == ["商湯科技"]
+    alias.delete()
+    assert found("日日新") == []
+    company.published = False
+    company.save()
+    assert found("商汤") == []
+
+
+def test_alias_moved_to_another_company_leaves_the_first():
+    make_company("甲公司", aliases=["小名"])
+    second = make_company("乙公司")
+    alias = Alias.objects.get(name="小名")
+    alias.company = second
+    alias.save()
+    assert found("小名") == ["乙公司"]
+
+
+def test_deleting_a_company_with_aliases_leaves_no_document_behind():
+    company = make_company("丙公司", aliases=["丙", "丙科技"])
+    company.delete()
+    connection.check_constraints()
+    assert not SearchDocument.objects.exists()
+
+
+def test_quote_follows_its_article_and_speaker():
+    article = make_article("他說：理想上慢一步。", status=Article.Status.DRAFT)
+    speaker = make_person("王小川")
+    make_quote(paragraphs(article)[0], "理想上慢一步。", speaker)
+    assert found("理想", types=["quote"]) == []
+    publish(article)
+    assert found("理想", types=["quote"]) == ["王小川"]
+    speaker.name_zh = "王小川先生"
+    speaker.save()
+    assert found("理想", types=["quote"]) == ["王小川先生"]
+    assert found("先生", types=["quote"]) == ["王小川先生"]
+    unpublish(article)
+    assert found("理想", types=["quote"]) == []
+
+
+def test_deleting_a_speaker_updates_their_quotes():
+    article = make_article("他說：落地上快三步。")
+    speaker = make_person("王小川")
+    quote = make_quote(paragraphs(article)[0], "落地上快三步。", speaker)
+    quote.speaker_description = "一位創業者"
+    quote.save()
+    speaker.delete()
+    connection.check_constraints()
+    assert found("落地", types=["quote"]) == ["一位創業者"]
+
+
+def test_unpublished_person_is_hidden():
+    person = make_person("邱錫鵬", bio="復旦大學教授", published=False)
+    assert found("邱锡鹏") == []
+    person.published = True
+    person.save()
+    assert found("邱锡鹏") == ["邱錫鵬"]
+    Person.objects.filter(pk=person.pk).update(published=False)
+    assert found("邱锡鹏") == []
+
+
+def test_loaddata_indexes_the_fixture_whatever_its_order(seed):
+    assert SearchDocument.objects.filter(article=seed, kind="paragraph").count() == 70
+
+
+def test_rebuild_is_idempotent_and_repairs_the_index(seed):
+    make_company("百川智能", aliases=["百川"])
+    before = sorted(SearchDocument.objects.values_list("kind", "object_id", "tokens"))
+    report = search_rebuild()
+    assert (report.created, report.updated, report.removed) == (0, 0, 0)
+    assert sorted(SearchDocument.objects.values_list("kind", "object_id", "tokens")) == before
+
+    SearchDocument.objects.filter(kind="company").delete()
+    SearchDocument.objects.filter(kind="paragraph", anchor="p-30").update(tokens="", normalised="")
+    draft = make_article("草稿裡的算力。", status=Article.Status.DRAFT)
+    section = Section.objects.get(article=draft)
+    SearchDocument.objects.create(
+        kind="paragraph",
+        object_id=section.paragraphs.get().pk,
+        paragraph=section.paragraphs.get(),
+        article=draft,
+        title="不該在索引裡",
+        url="/",
+        text="算力",
+    )
+    report = search_rebuild()
+    assert (report.created, report.updated, report.removed) == (1, 1, 1)
+    assert sorted(SearchDocument.objects.values_list("kind", "object_id", "tokens")) == before
+    assert "p-30" in {hit.anchor for hit in search("算力").hits}
+
+
+def test_rebuild_command_reports_what_it_did(seed, capsys):
+    SearchDocument.objects.all().delete()
+    call_command("search_rebuild")
+    assert "70 created, 0 updated, 0 removed" in capsys.readouterr().out
+    call_command("search_rebuild")
+    assert "0 created, 0 updated, 0 removed" in capsys.readouterr().out
+
+
+def test_search_remove_drops_an_articles_documents(seed):
+    assert search_remove(seed) == 70
+    assert search("算力").total == 0
