@@ -27,3 +27,4 @@ class Command(BaseCommand):
                     continue
                 call_command("loaddata", str(FIXTURES_DIR / filename), verbosity=0)
                 self.stdout.write(self.style.SUCCESS(f"{filename}: loaded"))
+            call_command("search_rebuild", stdout=self.stdout)
