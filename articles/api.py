@@ -16,6 +16,7 @@ from config.apitools import (
     LIST_ERRORS,
     Page,
     ScriptText,
+    SlugFilter,
     SlugPath,
     Variant,
     get_or_404,
@@ -305,7 +306,7 @@ def _mention(mention, paragraph: Paragraph, text: str, start: int, end: int, req
 
 
 class ArticleFilters(Schema):
-    topic: str | None = Field(None, max_length=100, description="Only articles with this topic slug.")
+    topic: SlugFilter | None = Field(None, description="Only articles with this topic slug.")
     ordering: ordering_type(ARTICLE_ORDERINGS, "-publish_at") = "-publish_at"
     variant: Variant | None = None
 

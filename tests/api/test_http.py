@@ -48,6 +48,11 @@ def test_unknown_ordering_is_a_400_naming_the_parameter(client):
         (f"/api/v1/articles/{SEED_SLUG}?variant=zh-tw", "variant"),
         ("/api/v1/figures/0", "id"),
         ("/api/v1/people?limit=ten", "limit"),
+        # NUL cannot be stored in a PostgreSQL text column; it must never reach a query.
+        ("/api/v1/companies?q=%00", "q"),
+        ("/api/v1/articles?topic=a%00b", "topic"),
+        ("/api/v1/articles/a%00b", "slug"),
+        ("/api/v1/quotes?speaker=%00", "speaker"),
     ],
 )
 def test_invalid_parameters_are_422_problems_naming_the_parameter(client, url, name):
