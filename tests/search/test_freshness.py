@@ -206,3 +206,15 @@ def test_rebuild_command_reports_what_it_did(seed, capsys):
 def test_search_remove_drops_an_articles_documents(seed):
     assert search_remove(seed) == 70
     assert search("算力").total == 0
+
+
+def test_load_seed_leaves_the_seed_searchable(capsys):
+    call_command("load_seed")
+    assert "Search index rebuilt" in capsys.readouterr().out
+    assert {hit.anchor for hit in search("算力", types=["paragraph"]).hits} == {
+        "p-15",
+        "p-19",
+        "p-27",
+        "p-30",
+        "p-33",
+    }

@@ -1,8 +1,12 @@
 """The search service on the seed article and on small made-up content."""
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from articles.models import Annotation
+from articles.variants import HANS, convert
+from search.models import SearchDocument
 from search.selectors import MAX_LIMIT, search
 from search.text import MAX_QUERY_LENGTH, normalise, parse_query
 
@@ -212,3 +216,22 @@ def test_landscape_fixture_companies_are_found_by_alias(seed_landscape):
     assert [hit.title for hit in results.hits] == ["商湯科技"]
     assert search("Baichuan", types=["company"]).hits[0].title == "百川智能"
     assert search("OpenAI 算力", types=["quote"]).total >= 1
+
+
+HAN = "商湯字節跳動算力百川智能大模型華為騰訊阿里巴巴訓練數據應用創業"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(HAN + "GPT-4，。 "), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_every_short_cjk_substring_of_a_paragraph_is_found_through_the_index(text, data):
+    article = make_article(text)
+    paragraph = paragraphs(article)[0]
+    start = data.draw(st.integers(0, len(text) - 1))
+    fragment = text[start : start + data.draw(st.sampled_from([1, 2]))]
+    assume(all(ch in HAN for ch in fragment))
+    for query in (fragment, convert(fragment, HANS)):
+        matched = SearchDocument.objects.matching(parse_query(query)).visible()
+        assert matched.filter(paragraph=paragraph).exists(), (text, query)
