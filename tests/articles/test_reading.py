@@ -99,7 +99,7 @@ def test_pinyin_layer_puts_phrase_readings_over_the_text(client, seed):
     html = page(client)
     assert "<ruby>銀<rt>" not in html  # sanity: the seed has no 銀行
     assert "<ruby>算<rt>suàn</rt></ruby><ruby>力<rt>lì</rt></ruby>" in html
-    assert 'aria-pressed="true"' in html
+    assert 'data-state="on"' in html
 
 
 def test_article_json_ld_is_a_news_article(client, seed):
