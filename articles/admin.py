@@ -47,6 +47,7 @@ from .annotations import (
     render_note,
 )
 from .models import Annotation, Article, Paragraph, Section, Topic
+from .resources import AnnotationResource, ExchangeAdminMixin
 from .services import article_ingest, article_preview
 from .textpipeline import IngestInputError, decode_raw_article
 from .versioning import register_versioned_models
@@ -960,8 +961,9 @@ class AnnotationAdminForm(forms.ModelForm):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(VersionAdmin):
+class AnnotationAdmin(ExchangeAdminMixin, VersionAdmin):
     form = AnnotationAdminForm
+    resource_classes = [AnnotationResource]
     list_display = ["__str__", "article", "paragraph_anchor", "kind", "visibility", "status", "orphaned"]
     list_filter = ["kind", "visibility", "status", "orphaned", "article"]
     list_select_related = ["article", "paragraph"]

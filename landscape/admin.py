@@ -5,10 +5,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
 
 from articles.models import Article
+from articles.resources import ExchangeAdminMixin
 
 from .models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
+from .resources import CompanyResource, FigureResource, PersonResource, ProductResource, QuoteResource
 from .services import mentions_detect, mentions_set_status
 
 
@@ -54,7 +57,8 @@ def make_unpublished(modeladmin, request, queryset):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ExchangeAdminMixin, VersionAdmin):
+    resource_classes = [CompanyResource]
     list_display = ["name_zh", "name_en", "layer", "country", "founded", "published"]
     list_filter = ["layer", "published", "country"]
     search_fields = ["name_zh", "name_en", "slug", "aliases__name"]
@@ -64,7 +68,8 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ExchangeAdminMixin, VersionAdmin):
+    resource_classes = [PersonResource]
     list_display = ["name_zh", "name_en", "slug", "published"]
     list_filter = ["published", "affiliations__company__layer"]
     search_fields = ["name_zh", "name_en", "slug", "aliases__name"]
@@ -92,7 +97,8 @@ class AffiliationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ExchangeAdminMixin, VersionAdmin):
+    resource_classes = [ProductResource]
     list_display = ["name", "company", "kind"]
     list_filter = ["kind", "company__layer"]
     list_select_related = ["company"]
@@ -102,7 +108,8 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(ExchangeAdminMixin, VersionAdmin):
+    resource_classes = [QuoteResource]
     list_display = ["short_text", "speaker_name", "company", "occasion", "featured", "article"]
     list_filter = ["featured", ("paragraph__section__article", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["speaker", "company", "paragraph__section__article"]
@@ -130,7 +137,8 @@ class QuoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Figure)
-class FigureAdmin(admin.ModelAdmin):
+class FigureAdmin(ExchangeAdminMixin, VersionAdmin):
+    resource_classes = [FigureResource]
     list_display = ["label", "value", "unit", "as_of", "chart_group", "company", "product", "article"]
     list_filter = ["chart_group", ("paragraph__section__article", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["company", "product", "paragraph__section__article"]
