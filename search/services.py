@@ -155,7 +155,14 @@ def _sync(kind: str, scope: Q, documents: Iterable[SearchDocument]) -> RebuildRe
             to_update.append(current)
     if existing:
         SearchDocument.objects.filter(pk__in=[doc.pk for doc in existing.values()]).delete()
-    SearchDocument.objects.bulk_create(to_create)
+    # An upsert: two requests indexing the same new source at once (an editor saving a paragraph while
+    # another publishes its article) must not fail on the unique constraint.
+    SearchDocument.objects.bulk_create(
+        to_create,
+        update_conflicts=True,
+        unique_fields=["kind", "object_id"],
+        update_fields=[*SYNCED_FIELDS, "indexed_at"],
+    )
     if to_update:
         now = timezone.now()
         for document in to_update:

@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, Paragraph, Section
 from landscape.models import Alias, Company, Person
 from search.models import SearchDocument
 from search.selectors import search
-from search.services import search_rebuild, search_remove
+from search.services import _paragraph_document, _sync, search_rebuild, search_remove
 
 from .conftest import make_article, make_company, make_person, make_quote, paragraphs
 
@@ -218,3 +219,14 @@ def test_load_seed_leaves_the_seed_searchable(capsys):
         "p-30",
         "p-33",
     }
+
+
+def test_indexing_a_source_another_request_just_indexed_updates_it():
+    article = make_article("舊的算力。")
+    paragraph = paragraphs(article)[0]
+    Paragraph.objects.filter(pk=paragraph.pk).update(text="新的晶片。")
+    paragraph.refresh_from_db()
+    # As if a concurrent request inserted the document after this one looked: the scope sees nothing.
+    _sync(SearchDocument.Kind.PARAGRAPH, Q(pk__in=[]), [_paragraph_document(paragraph)])
+    assert SearchDocument.objects.filter(paragraph=paragraph).count() == 1
+    assert found("晶片") == [article.title] and found("算力") == []
