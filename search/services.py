@@ -107,11 +107,12 @@ def _quote_document(quote: Quote) -> SearchDocument:
     paragraph = quote.paragraph
     article = paragraph.section.article
     speaker = quote.speaker_name
-    attribution = "，".join(part for part in (speaker, quote.speaker_role, quote.occasion) if part)
+    # The words and who said them; a role such as 百川智能創始人 would make every quote of a founder
+    # a hit for the company's name.
     return _document(
         kind=Kind.QUOTE,
         source=quote,
-        text=f"“{quote.text}”——{attribution}" if attribution else f"“{quote.text}”",
+        text=f"“{quote.text}”——{speaker}" if speaker else f"“{quote.text}”",
         names=[speaker],
         article=article,
         title=speaker or article.title,
