@@ -9,6 +9,7 @@ from articles.api import router as articles_router
 from landscape.api import router as landscape_router
 
 from .apitools import INVALID_PARAMETER, PROBLEM_CONTENT_TYPE, ProblemError, problem_response
+from .search_api import router as search_router
 
 DESCRIPTION = """\
 Read-only access to Baimo's published articles, their public annotations and mentions, and the
@@ -90,6 +91,7 @@ api = BaimoAPI(
 )
 api.add_router("/", articles_router)
 api.add_router("/", landscape_router)
+api.add_router("/", search_router)
 
 
 @api.exception_handler(ProblemError)

@@ -251,9 +251,36 @@ def test_schema_and_docs_are_served(client):
         "/api/v1/quotes/{id}",
         "/api/v1/figures",
         "/api/v1/figures/{id}",
-    } <= set(schema["paths"])
+        "/api/v1/search",
+    } == set(schema["paths"])
     errors = schema["paths"]["/api/v1/articles"]["get"]["responses"]["400"]["content"]
     assert set(errors) == {"application/problem+json"}
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"openapi.json" in docs.content
+
+
+def test_search_finds_a_company_by_a_simplified_alias(client):
+    hits = get(client, "/api/v1/search", q="字节")
+    first = hits["items"][0]
+    assert set(first) == {"type", "title", "snippet", "snippet_html", "url", "anchor"}
+    assert (first["type"], first["title"], first["anchor"]) == ("company", "字節跳動", None)
+    assert first["url"] == "http://testserver/companies/bytedance/"
+    assert "<mark>字節</mark>" in first["snippet_html"]
+
+
+def test_search_paragraph_hits_link_to_their_anchor(client):
+    hits = walk(client, "/api/v1/search", q="算力", type="paragraph")
+    assert hits and {hit["type"] for hit in hits} == {"paragraph"}
+    anchors = set(Paragraph.objects.filter(section__article__slug=SEED_SLUG).values_list("anchor", flat=True))
+    for hit in hits:
+        assert hit["anchor"] in anchors
+        assert hit["url"] == f"http://testserver/articles/{SEED_SLUG}/#{hit['anchor']}"
+        assert "算力" in hit["snippet"]
+
+
+def test_search_in_simplified_script(client):
+    hits = get(client, "/api/v1/search", q="王小川", type="quote", variant="zh-hans")["items"]
+    assert hits and all(hit["title"] == "王小川" for hit in hits)
+    assert any("百川智能创始人" in hit["snippet"] for hit in hits)
+    assert not any("創始人" in hit["snippet"] for hit in hits)

@@ -48,6 +48,8 @@ def test_unknown_ordering_is_a_400_naming_the_parameter(client):
         (f"/api/v1/articles/{SEED_SLUG}?variant=zh-tw", "variant"),
         ("/api/v1/figures/0", "id"),
         ("/api/v1/people?limit=ten", "limit"),
+        ("/api/v1/search?q=", "q"),
+        ("/api/v1/search?q=大模型&type=article", "type"),
         # NUL cannot be stored in a PostgreSQL text column; it must never reach a query.
         ("/api/v1/companies?q=%00", "q"),
         ("/api/v1/articles?topic=a%00b", "topic"),

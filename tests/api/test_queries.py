@@ -4,6 +4,7 @@ import pytest
 
 from articles.models import Annotation, Paragraph, Topic
 from landscape.models import Affiliation, Company, Person, Product
+from search.services import search_rebuild
 from tests.factories import make_article
 
 from .factories import (
@@ -30,6 +31,8 @@ QUERIES = {
     "/api/v1/quotes/{quote}": 1,
     "/api/v1/figures?limit=100": 2,
     "/api/v1/figures/{figure}": 1,
+    # The search service counts the matches per type, then fetches the page.
+    "/api/v1/search?q=大模型&limit=100": 2,
 }
 
 
@@ -55,6 +58,8 @@ def build(n: int) -> dict[str, object]:
         make_annotation(paragraph, 2, 4, visibility=Annotation.Visibility.INTERNAL)
         make_mention(paragraph, 0, 2, company=company)
         make_mention(paragraph, 3, 5, person=person)
+    # make_article bulk-creates paragraphs, which sends no signal for the index to follow.
+    search_rebuild()
     return {
         "article": article.slug,
         "company": companies[0].slug,

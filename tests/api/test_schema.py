@@ -75,6 +75,7 @@ def test_seed_objects_conform_to_the_schema(seed, path, variant):
         ("/api/v1/people", {"company": "baichuan"}),
         ("/api/v1/quotes", {"speaker": "wang-xiaochuan", "variant": "zh-hans", "limit": 100}),
         ("/api/v1/figures", {"company": "openai", "ordering": "-value", "limit": 100}),
+        ("/api/v1/search", {"q": "大模型", "variant": "zh-hans", "limit": 100}),
     ],
 )
 def test_filtered_seed_lists_conform_to_the_schema(seed, path, query):

@@ -111,6 +111,8 @@ def apply(world: World, article_plan, company_plan, person_plan, annotation_plan
 def fetch(client, world: World) -> tuple[str, list[int]]:
     """Request every list and every object's detail; return the successful bodies and all statuses."""
     urls = [f"{url}?limit=100" for url in LISTS]
+    # Every marker and every entity name in the world holds one of these words.
+    urls += [f"/api/v1/search?q={word}&limit=100" for word in ("標記", "可見", "別稱")]
     urls += [f"/api/v1/articles/{a.slug}?variant=zh-hans" for a in world.articles]
     urls += [f"/api/v1/articles/{a.slug}" for a in world.articles]
     urls += [f"/api/v1/companies/{c.slug}" for c in world.companies]
@@ -147,8 +149,11 @@ def test_nothing_unpublished_or_internal_is_ever_served(
     apply(world, article_plan, company_plan, person_plan, annotation_plan)
     served, statuses = fetch(client, world)
 
+    found = client.get("/api/v1/search", {"q": "段落標記", "limit": 100}).content.decode()
     for article in world.articles:
         public = article.is_public
+        # Search is held to the same rule, and does find what is public.
+        assert (world.markers[article.pk][2] in found) == public
         assert statuses[f"/api/v1/articles/{article.slug}"] == (200 if public else 404)
         for marker in world.markers[article.pk]:
             assert (marker in served) == public, marker

@@ -1,0 +1,74 @@
+"""Read API search: `/api/v1/search?q=` over published paragraphs, quotes, companies and people."""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from search.selectors import SearchHit, SearchResults, search
+
+from .apitools import LIST_ERRORS, Page, ScriptText, Variant
+
+router = Router(tags=["search"])
+
+HitType = Literal["paragraph", "quote", "company", "person"]
+
+
+class SearchHitOut(Schema):
+    """One match: a paragraph or a quote (with its anchor), or a company or person page."""
+
+    type: HitType
+    title: ScriptText = Field(description="The article's title, the speaker, or the entity's name.")
+    snippet: ScriptText = Field(description="A window of the matching text.")
+    snippet_html: ScriptText = Field(description="The same window, HTML-escaped, with <mark> around matches.")
+    url: str = Field(description="The match on the website; for a paragraph or quote, with its #anchor.")
+    anchor: str | None = Field(description="The paragraph's anchor, for paragraphs and quotes.")
+
+    @staticmethod
+    def resolve_snippet(hit: SearchHit) -> str:
+        return hit.snippet_text
+
+    @staticmethod
+    def resolve_url(hit: SearchHit, context) -> str:
+        return context["request"].build_absolute_uri(hit.url)
+
+    @staticmethod
+    def resolve_anchor(hit: SearchHit) -> str | None:
+        return hit.anchor or None
+
+
+class SearchHits:
+    """Let `@paginate` page through search results: slicing runs the search, `len()` is the total."""
+
+    def __init__(self, query: str, types: list[str] | None):
+        self.query = query
+        self.types = types
+        self.results: SearchResults | None = None
+
+    def __getitem__(self, page: slice) -> list[SearchHit]:
+        self.results = search(self.query, types=self.types, limit=page.stop - page.start, offset=page.start)
+        return self.results.hits
+
+    def __len__(self) -> int:
+        if self.results is None:
+            self.results = search(self.query, types=self.types, limit=0)
+        return self.results.total
+
+
+class SearchFilters(Schema):
+    q: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00]*$",
+        description="What to look for, in either script; two Chinese characters are enough.",
+    )
+    type: HitType | None = Field(None, description="Only hits of this type.")
+    variant: Variant | None = None
+
+
+@router.get("/search", response={200: list[SearchHitOut], **LIST_ERRORS}, summary="Search")
+@paginate(Page)
+def search_published(request: HttpRequest, filters: Query[SearchFilters]):
+    """Search published paragraphs, quotes, companies and people, best match first."""
+    return SearchHits(filters.q, [filters.type] if filters.type else None)
