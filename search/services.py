@@ -76,14 +76,17 @@ def _position(paragraph: Paragraph) -> int:
     return section_position * _POSITION_BASE + min(paragraph.position, _POSITION_BASE - 1)
 
 
-def _document(*, kind: str, source, text: str, names: Iterable[str] = (), **fields) -> SearchDocument:
+def _document(
+    *, kind: str, source, text: str, searchable: str | None = None, names: Iterable[str] = (), **fields
+) -> SearchDocument:
+    """Build a document showing `text`, found by the words of `searchable` (all of `text` by default)."""
     return SearchDocument(
         kind=kind,
         object_id=source.pk,
         text=text,
         names=" ".join(normalise(name) for name in names if name),
         normalised=normalise(text),
-        tokens=document_tokens(text),
+        tokens=document_tokens(text if searchable is None else searchable),
         **{kind: source},
         **fields,
     )
@@ -107,12 +110,14 @@ def _quote_document(quote: Quote) -> SearchDocument:
     paragraph = quote.paragraph
     article = paragraph.section.article
     speaker = quote.speaker_name
-    # The words and who said them; a role such as 百川智能創始人 would make every quote of a founder
-    # a hit for the company's name.
+    attribution = "，".join(part for part in (speaker, quote.speaker_role, quote.occasion) if part)
     return _document(
         kind=Kind.QUOTE,
         source=quote,
-        text=f"“{quote.text}”——{speaker}" if speaker else f"“{quote.text}”",
+        text=f"“{quote.text}”——{attribution}" if attribution else f"“{quote.text}”",
+        # Found by its words and its speaker only: a role such as 百川智能創始人 would make every quote
+        # of a founder a hit for the company's name. The snippet still shows role and occasion.
+        searchable=f"{quote.text} {speaker}",
         names=[speaker],
         article=article,
         title=speaker or article.title,

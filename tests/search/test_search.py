@@ -235,3 +235,15 @@ def test_every_short_cjk_substring_of_a_paragraph_is_found_through_the_index(tex
     for query in (fragment, convert(fragment, HANS)):
         matched = SearchDocument.objects.matching(parse_query(query)).visible()
         assert matched.filter(paragraph=paragraph).exists(), (text, query)
+
+
+def test_quote_is_found_by_its_words_and_speaker_and_shows_the_role(db):
+    article = make_article("他說：落地上快三步。")
+    speaker = make_person("王小川")
+    quote = make_quote(paragraphs(article)[0], "落地上快三步。", speaker)
+    quote.speaker_role = "百川智能創始人"
+    quote.occasion = "2023騰訊ConTech大會"
+    quote.save()
+    hit = search("王小川", types=["quote"]).hits[0]
+    assert hit.snippet_text == "“落地上快三步。”——王小川，百川智能創始人，2023騰訊ConTech大會"
+    assert search("百川", types=["quote"]).total == 0
