@@ -18,6 +18,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from itertools import pairwise
 
+import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -551,6 +552,8 @@ class ArticleAdmin(VersionAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = dict(extra_context or {})
         article = self.get_object(request, unquote(object_id))
+        if request.method == "POST" and self.has_change_permission(request, article):
+            ensure_initial_version(article)
         if article is not None:
             extra["workflow_buttons"] = self._workflow_buttons(request, article)
             extra["can_annotate"] = request.user.has_perm("articles.add_annotation")
@@ -873,6 +876,18 @@ def _ingest_preview(result) -> list[dict]:
     ]
 
 
+def ensure_initial_version(article: Article | None) -> None:
+    """Record the article as it is now if it has no version yet, so its first edit can be undone.
+
+    Articles loaded from fixtures or created outside the admin start without history.
+    """
+    if article is None or Version.objects.get_for_object(article).exists():
+        return
+    with reversion.create_revision():
+        reversion.set_comment("Initial version, as it was before the first change in the admin")
+        reversion.add_to_revision(article)
+
+
 def _messages_of(error: Exception) -> list[str]:
     """Return the messages of a ValidationError, or the one-line message of another error."""
     if not isinstance(error, ValidationError):
@@ -908,8 +923,16 @@ class SectionAdmin(VersionAdmin):
     ordering = ["article", "position", "pk"]
     inlines = [ParagraphInline]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        section = self.get_object(request, unquote(object_id))
+        if request.method == "POST" and section is not None and self.has_change_permission(request, section):
+            ensure_initial_version(section.article)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # The article's history is where editors look: record the article (with all its text) too.
+        reversion.add_to_revision(form.instance.article)
         # Paragraphs split, merged or deleted in the inline: give orphans a last chance to re-attach.
         result = annotations_reattach_article(article=form.instance.article)
         if result.orphaned:
@@ -933,6 +956,20 @@ class ParagraphAdmin(VersionAdmin):
     @admin.display(description="Text")
     def excerpt(self, paragraph):
         return paragraph.text[:60]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        paragraph = self.get_object(request, unquote(object_id))
+        if (
+            request.method == "POST"
+            and paragraph is not None
+            and self.has_change_permission(request, paragraph)
+        ):
+            ensure_initial_version(paragraph.section.article)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        reversion.add_to_revision(obj.section.article)
 
 
 # --- Annotations ------------------------------------------------------------------------------------------

@@ -150,3 +150,44 @@ def test_a_recovered_article_comes_back_as_a_draft(editor_client, history):
     article = Article.objects.get(pk=pk)
     assert article.status == "draft" and not Article.objects.published().exists()
     assert Paragraph.objects.filter(section__article=article).exists()
+
+
+def test_first_admin_edit_keeps_the_version_before_it(editor_client, draft):
+    assert not Version.objects.get_for_object(draft).exists()  # created outside the admin
+    editor_client.post(url("article_change", draft.pk), change_form_data(draft, title="新標題"))
+    versions = list(Version.objects.get_for_object(draft).order_by("pk"))
+    assert [v.field_dict["title"] for v in versions] == ["百模大戰一週年", "新標題"]
+    assert "Initial version" in versions[0].revision.get_comment()
+
+
+def test_editing_paragraphs_on_the_section_page_shows_in_the_article_history(editor_client, draft, editor):
+    section = draft.sections.order_by("position").first()
+    paragraphs = list(section.paragraphs.order_by("position"))
+    data = {
+        "article": str(draft.pk),
+        "position": "0",
+        "heading": "開頭",
+        "paragraphs-TOTAL_FORMS": str(len(paragraphs)),
+        "paragraphs-INITIAL_FORMS": str(len(paragraphs)),
+        "paragraphs-MIN_NUM_FORMS": "0",
+        "paragraphs-MAX_NUM_FORMS": "1000",
+    }
+    for index, paragraph in enumerate(paragraphs):
+        text = paragraph.text.replace("文心一言", "文心一言（ERNIE Bot）")
+        data.update(
+            {
+                f"paragraphs-{index}-id": str(paragraph.pk),
+                f"paragraphs-{index}-section": str(section.pk),
+                f"paragraphs-{index}-position": str(index),
+                f"paragraphs-{index}-kind": paragraph.kind,
+                f"paragraphs-{index}-text": text,
+            }
+        )
+    assert (
+        editor_client.post(reverse("admin:articles_section_change", args=[section.pk]), data).status_code
+        == 302
+    )
+    older, newer = Version.objects.get_for_object(draft).order_by("pk")
+    assert newer.revision.user == editor
+    response = editor_client.get(url("article_compare", draft.pk), {"from": older.pk, "to": newer.pk})
+    assert "<ins>（ERNIE Bot）</ins>" in response.content.decode()
