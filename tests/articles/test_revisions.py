@@ -1,11 +1,13 @@
 import pytest
 import reversion
+from django.core.management import call_command
 from django.urls import reverse
 from reversion.models import Version
 
 from articles.annotations import annotation_create
 from articles.models import Annotation, Article, Paragraph, Section
 from articles.workflow import article_publish
+from landscape.models import Company, Person, Quote
 from tests.articles.test_admin import change_form_data, first_paragraph
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +193,45 @@ def test_editing_paragraphs_on_the_section_page_shows_in_the_article_history(edi
     assert newer.revision.user == editor
     response = editor_client.get(url("article_compare", draft.pk), {"from": older.pk, "to": newer.pk})
     assert "<ins>（ERNIE Bot）</ins>" in response.content.decode()
+
+
+def posted_form(response) -> dict:
+    """Return the data a browser would post back from an admin change page, unchanged."""
+    data = {}
+
+    def add(form):
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        data[management.add_prefix("TOTAL_FORMS")] = len(formset.initial_forms)
+        for form in formset.initial_forms:
+            add(form)
+    return data
+
+
+def test_companies_people_and_quotes_keep_a_history(editor_client, editor):
+    call_command("load_seed", verbosity=0)
+    for model, obj in [("company", Company.objects.get(slug="baidu")), ("person", Person.objects.first())]:
+        change = reverse(f"admin:landscape_{model}_change", args=[obj.pk])
+        data = posted_form(editor_client.get(change))
+        data["name_en"] = data["name_en"] + " (edited)"
+        assert editor_client.post(change, data).status_code == 302
+        version = Version.objects.get_for_object(obj).get()
+        assert version.revision.user == editor and version.field_dict["name_en"].endswith("(edited)")
+        history = editor_client.get(reverse(f"admin:landscape_{model}_history", args=[obj.pk]))
+        assert history.status_code == 200
+    quote = Quote.objects.first()
+    change = reverse("admin:landscape_quote_change", args=[quote.pk])
+    data = posted_form(editor_client.get(change))
+    data["occasion"] = "2023騰訊ConTech大會"
+    assert editor_client.post(change, data).status_code == 302
+    assert Version.objects.get_for_object(quote).get().revision.user == editor
