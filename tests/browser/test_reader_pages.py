@@ -18,8 +18,9 @@ PUBLIC_PAGES = {
     "person": "/people/wang-xiaochuan/",
     "quotes": "/quotes/",
     "figures": "/figures/",
+    "search": "/search?q=算力",
 }
-AXE_PAGES = ["home", "article", "landscape", "company", "quotes"]
+AXE_PAGES = ["home", "article", "landscape", "company", "quotes", "search"]
 
 
 @pytest.fixture
@@ -99,3 +100,19 @@ def test_annotation_note_shows_at_its_span(live_server, new_page, seeded, viewpo
     page.locator(f"#{note_id}-ref").click()
     assert page.evaluate("document.querySelector(':target').id") == note_id
     assert span_box["width"] > 0
+
+
+def test_reader_searches_and_lands_on_the_paragraph(live_server, new_page, seeded):
+    page = new_page(PHONE)
+    page.goto(live_server.url + "/")
+    page.click("nav.site-nav >> text=搜尋")
+    page.fill("input[type=search]", "算力")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    hit = page.locator(".search-hit-paragraph a[href*='#p-']").first
+    href = hit.get_attribute("href")
+    hit.click()
+    page.wait_for_load_state()
+    anchor = href.split("#")[1]
+    assert page.evaluate("document.querySelector(':target').id") == anchor
+    assert "算力" in page.inner_text(f"#{anchor}")
