@@ -139,8 +139,10 @@ class Page(LimitOffsetPagination):
         super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)
 
 
-# Slugs are letters, digits, `-` and `_`; anything else cannot name an object, so it is refused early.
-SLUG_PATTERN = r"^[-\w]+$"
+# No slug holds a space, a control character (NUL cannot even reach PostgreSQL) or a slash. Written
+# with explicit code points so that JSON Schema (ECMA-262), pydantic and Python read it alike: `\w`
+# is ASCII-only in the first and Unicode in the others, and article slugs may be Unicode.
+SLUG_PATTERN = r"^[^\x00-\x20\x7f/]+$"
 SLUG_MAX_LENGTH = 200
 SlugFilter = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
 SlugPath = Path(..., pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)
