@@ -44,14 +44,13 @@ from .annotations import (
     annotation_reopen,
     annotation_resolve,
     annotations_reattach_article,
-    recorded_revision,
     render_note,
 )
 from .models import Annotation, Article, Paragraph, Section, Topic
 from .resources import AnnotationResource, ExchangeAdminMixin
 from .services import article_ingest, article_preview
 from .textpipeline import IngestInputError, decode_raw_article
-from .versioning import register_versioned_models
+from .versioning import recorded_revision, register_versioned_models
 
 # The admin loads before this app's ready(): register with the follows now, or VersionAdmin would
 # register Section without its paragraphs.

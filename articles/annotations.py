@@ -15,12 +15,10 @@ No annotation is ever deleted by any of this.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import markdown
 import nh3
-import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -31,6 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .anchoring import Selector, context_agreement, make_selector, reanchor
 from .models import Annotation, Article, Paragraph, Section
+from .versioning import recorded_revision
 
 NOTE_TAGS = {"p", "em", "strong", "a", "code", "ul", "ol", "li", "br"}
 NOTE_ATTRIBUTES = {"a": {"href", "title"}}
@@ -74,16 +73,6 @@ def _selector_of(annotation: Annotation) -> Selector:
         start=annotation.start,
         end=annotation.end,
     )
-
-
-@contextmanager
-def recorded_revision(user, comment: str):
-    """Record the changes made inside as one revision by user; inside an admin revision, join it."""
-    with reversion.create_revision():
-        if user is not None and getattr(user, "is_authenticated", False):
-            reversion.set_user(user)
-        reversion.set_comment(comment)
-        yield
 
 
 def annotation_create(

@@ -6,6 +6,8 @@ article: restoring an old article deletes what did not exist then, and an annota
 that way (the admin re-attaches annotations to the restored text instead).
 """
 
+from contextlib import contextmanager
+
 import reversion
 
 from .models import Annotation, Article, Paragraph, Section, Topic
@@ -22,3 +24,13 @@ def register_versioned_models() -> None:
     ]:
         if not reversion.is_registered(model):
             reversion.register(model, follow=follow)
+
+
+@contextmanager
+def recorded_revision(user, comment: str):
+    """Record the changes made inside as one revision by user (None for a command); join an open one."""
+    with reversion.create_revision():
+        if user is not None and getattr(user, "is_authenticated", False):
+            reversion.set_user(user)
+        reversion.set_comment(comment)
+        yield

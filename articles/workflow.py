@@ -17,8 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .annotations import recorded_revision
 from .models import Article
+from .versioning import recorded_revision
 
 PUBLISH_PERMISSION = "articles.publish_article"
 EDIT_PERMISSION = "articles.change_article"

@@ -150,9 +150,14 @@ def test_other_article_model_pages_answer(admin_client, annotated, model):
         url(f"{model}_add"),
         url(f"{model}_change", obj.pk),
         url(f"{model}_history", obj.pk),
+        url(f"{model}_delete", obj.pk),
         url(f"{model}_changelist") + "?q=大",
     ]:
         assert admin_client.get(page).status_code == 200, page
+    # The bulk delete asks for confirmation first.
+    data = {"action": "delete_selected", "_selected_action": [str(obj.pk)], "index": "0"}
+    response = admin_client.post(url(f"{model}_changelist"), data)
+    assert response.status_code == 200 and type(obj).objects.filter(pk=obj.pk).exists()
 
 
 def test_change_page_links_to_annotate_compare_and_workflow(admin_client, draft):
