@@ -39,6 +39,9 @@ ARTICLE_ORDERINGS = {
     "-title": ("-title", "-pk"),
 }
 _LANGUAGE_TAGS = {HANS: "zh-Hans", HANT: "zh-Hant"}
+# Read from the models, so that the schema documents every value the database can hold.
+ParagraphKind = Literal[tuple(Paragraph.Kind.values)]
+AnnotationKind = Literal[tuple(Annotation.Kind.values)]
 
 
 def _absolute_url(request: HttpRequest, path: str) -> str:
@@ -96,7 +99,7 @@ class CreditsOut(Schema):
 
 class ParagraphOut(Schema):
     anchor: str = Field(description="Stable id: it survives edits and reordering.")
-    kind: Literal["text", "caption", "pullquote"]
+    kind: ParagraphKind
     text: str = Field(description="In the requested script; annotation and mention offsets index it.")
     url: str
 
@@ -130,7 +133,7 @@ class AnnotationOut(Schema):
     """A public editor's note on a span, shaped after the W3C Web Annotation model."""
 
     id: str
-    kind: Literal["note", "context", "factcheck", "correction", "ingest"]
+    kind: AnnotationKind
     note_html: str = Field(description="The note rendered as sanitised HTML.")
     note_text: str = Field(description="The note as plain text.")
     orphaned: bool = Field(

@@ -30,7 +30,7 @@ from .api_selectors import (
     published_people_in_full,
     published_quotes,
 )
-from .models import Company, Person
+from .models import Company, Person, Product
 
 router = Router(tags=["landscape"])
 
@@ -67,7 +67,9 @@ FIGURE_ORDERINGS = {
     "label": ("label", "pk"),
 }
 
-Layer = Literal["research", "platform", "ai1", "startup", "overseas", "media"]
+# Read from the models, so that the schema documents every value the database can hold.
+Layer = Literal[tuple(Company.Layer.values)]
+ProductKind = Literal[tuple(Product.Kind.values)]
 IdPath = Path(..., ge=1, le=MAX_ID)
 
 
@@ -115,7 +117,7 @@ class ArticleRef(Schema):
 class ProductRef(Schema):
     slug: str
     name: ScriptText
-    kind: Literal["model", "app", "platform", "service", "other"]
+    kind: ProductKind
     url: str
 
     @staticmethod
