@@ -104,6 +104,8 @@ BAIMO_SITE_NAME = "百模"
 # --- Read API (/api/v1/) ---------------------------------------------------------------------------
 # CORS, HEAD, rate limits, ETag/Last-Modified and problem details for every path under this prefix.
 MIDDLEWARE += ["config.middleware.ApiMiddleware"]
+# As an app, django-ninja serves the interactive docs' Swagger UI from our static files, not a CDN.
+INSTALLED_APPS += ["ninja"]
 API_PATH_PREFIX = "/api/"
 API_CACHE_MAX_AGE = 60  # seconds, in Cache-Control: public, max-age=…
 # Requests per window for anonymous clients, e.g. "60/minute", "1000/hour"; empty turns limiting off.

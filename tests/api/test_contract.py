@@ -287,3 +287,11 @@ def test_search_in_simplified_script(client):
     assert [hit["snippet"] for hit in simplified] == [convert(hit["snippet"], HANS) for hit in as_stored]
     assert [hit["snippet"] for hit in simplified] != [hit["snippet"] for hit in as_stored]
     assert [hit["url"] for hit in simplified] == [hit["url"] for hit in as_stored]
+
+
+def test_docs_load_swagger_from_our_own_static_files(client):
+    docs = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in docs
+    assert "cdn.jsdelivr.net" not in docs
+    bundle = client.get("/static/ninja/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
