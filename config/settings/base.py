@@ -113,5 +113,6 @@ API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60/minute")
 API_RATE_LIMIT_CACHE = "default"
 # How many proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 API_TRUSTED_PROXY_COUNT = int(os.environ.get("API_TRUSTED_PROXY_COUNT", "0"))
-# How long the cache remembers when each URL's current body was first served (for Last-Modified).
-API_VALIDATOR_TTL = 30 * 86400
+# How long the cache remembers when each URL's current body was first served (for Last-Modified);
+# a URL it forgot simply counts as modified now. Short, so random query strings do not pile up.
+API_VALIDATOR_TTL = 86400
