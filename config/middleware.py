@@ -131,7 +131,8 @@ def _etag(content: bytes) -> str:
 
 def _served_since(request: HttpRequest, etag: str) -> tuple[int, bool]:
     """Return when this URL started serving this body, and whether that second is ambiguous."""
-    key = "api-served:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    # The host is part of the key: bodies hold absolute URLs, so each host serves its own bytes.
+    key = "api-served:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
     now = int(time.time())
     record = cache.get(key)
     if record is not None and record[0] == etag:

@@ -296,3 +296,11 @@ def test_a_malformed_rate_is_a_configuration_error():
 
     with pytest.raises(ImproperlyConfigured):
         ratelimit.parse_rate("lots")
+
+
+def test_each_host_keeps_its_own_last_modified(client):
+    url = "/api/v1/articles"
+    first = client.get(url, headers={"Host": "testserver"})
+    client.get(url, headers={"Host": "localhost"})  # another body: its URLs name another host
+    again = client.get(url, headers={"Host": "testserver", "If-Modified-Since": first["Last-Modified"]})
+    assert again.status_code == 304
