@@ -43,7 +43,7 @@ seed: install
 	$(VPY) manage.py load_seed
 
 editor: install
-	$(VPY) manage.py ensure_editor
+	$(VPY) manage.py ensure_editor --admin-url http://127.0.0.1:$(PORT)/admin/
 
 run: seed editor
 	$(VPY) manage.py runserver 127.0.0.1:$(PORT)

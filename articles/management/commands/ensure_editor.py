@@ -14,6 +14,9 @@ PASSWORD_FILE = settings.BASE_DIR / ".editor-password"
 class Command(BaseCommand):
     help = "Create an editor account for local development (SQLite default only) and print its password."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--admin-url", default="http://127.0.0.1:8000/admin/", help="Where to log in.")
+
     def handle(self, *args, **options):
         if not getattr(settings, "BAIMO_DEV_EDITOR", False):
             raise CommandError("ensure_editor only runs with the development settings (config.settings.dev).")
@@ -35,7 +38,7 @@ class Command(BaseCommand):
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
         verb = "Created" if created else "Using"
-        self.stdout.write(self.style.SUCCESS(f"{verb} the editor account for http://127.0.0.1:8000/admin/"))
+        self.stdout.write(self.style.SUCCESS(f"{verb} the editor account; log in at {options['admin_url']}"))
         self.stdout.write(f"  user name: {USERNAME}")
         shown = password or "(unknown: .editor-password is missing; set one with manage.py changepassword)"
         self.stdout.write(f"  password:  {shown}")
