@@ -3,6 +3,7 @@
 import html
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -197,53 +198,72 @@ def _convert_html(markup: str, variant: str | None) -> str:
     return "".join(part if i % 2 else convert(part, variant) for i, part in enumerate(_TAGS.split(markup)))
 
 
-def _quote_spans(annotation: Annotation) -> list[tuple[int, int]]:
+def _quote_spans(annotation: Annotation, text: str) -> list[tuple[int, int]]:
+    """Return the prefix, exact and suffix spans, the context cut from `text` as it stands now."""
     start, end = annotation.start, annotation.end
-    return [(start - len(annotation.prefix), start), (start, end), (end, end + len(annotation.suffix))]
+    return [
+        (max(0, start - len(annotation.prefix)), start),
+        (start, end),
+        (end, min(len(text), end + len(annotation.suffix))),
+    ]
 
 
 def _is_placed(annotation: Annotation, text: str) -> bool:
-    """Tell whether the annotation's quote and context still sit at its offsets in `text`."""
-    (prefix_start, _), _, (_, suffix_end) = _quote_spans(annotation)
-    return (
-        not annotation.orphaned
-        and prefix_start >= 0
-        and text[prefix_start : annotation.start] == annotation.prefix
-        and text[annotation.start : annotation.end] == annotation.exact
-        and text[annotation.end : suffix_end] == annotation.suffix
-    )
+    """Tell whether the annotation's quote still sits at its offsets in `text`."""
+    start, end = annotation.start, annotation.end
+    return not annotation.orphaned and 0 <= start <= end <= len(text) and text[start:end] == annotation.exact
 
 
-def _annotation(
-    annotation: Annotation, quote: tuple[str, str, str], position: tuple[int, int], paragraph_url
-):
-    exact, prefix, suffix = quote
-    rendered = render_note(annotation.body)
-    return {
-        "id": str(annotation.uid),
-        "kind": annotation.kind,
-        "rendered": rendered,
-        "note_text": html.unescape(strip_tags(rendered)).strip(),
-        "orphaned": annotation.orphaned,
-        "created": annotation.created_at,
-        "modified": annotation.updated_at,
-        "target": {
-            "source": paragraph_url,
-            "paragraph": annotation.paragraph.anchor if annotation.paragraph_id else None,
-            "selector": [
-                {"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix},
-                {"type": "TextPositionSelector", "start": position[0], "end": position[1]},
-            ],
-        },
-    }
+@dataclass
+class _Note:
+    """A public annotation as served: its quote and offsets in the paragraph's served text."""
+
+    annotation: Annotation
+    exact: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+    placed: bool
+
+    @classmethod
+    def unplaced(cls, annotation: Annotation, variant: str | None) -> "_Note":
+        """Serve an annotation whose offsets no longer index its paragraph, its quote converted alone."""
+        exact, prefix, suffix = (
+            convert(part, variant) for part in (annotation.exact, annotation.prefix, annotation.suffix)
+        )
+        return cls(annotation, exact, prefix, suffix, annotation.start, annotation.end, placed=False)
+
+    def as_dict(self, paragraph_url: str | None, variant: str | None) -> dict:
+        annotation = self.annotation
+        rendered = render_note(annotation.body)
+        return {
+            "id": str(annotation.uid),
+            "kind": annotation.kind,
+            "note_html": _convert_html(rendered, variant),
+            "note_text": convert(html.unescape(strip_tags(rendered)).strip(), variant),
+            # Not placed means the offsets no longer index the paragraph, whatever the stored flag says.
+            "orphaned": not self.placed,
+            "created": annotation.created_at,
+            "modified": annotation.updated_at,
+            "target": {
+                "source": paragraph_url,
+                "paragraph": annotation.paragraph.anchor if annotation.paragraph_id else None,
+                "selector": [
+                    {
+                        "type": "TextQuoteSelector",
+                        "exact": self.exact,
+                        "prefix": self.prefix,
+                        "suffix": self.suffix,
+                    },
+                    {"type": "TextPositionSelector", "start": self.start, "end": self.end},
+                ],
+            },
+        }
 
 
 def _attach_reading(article: Article, request: HttpRequest) -> Article:
-    """Lay out sections, annotations and mentions in the requested script, offsets kept exact.
-
-    Each paragraph is converted once with every span it carries, and quotes are cut from the converted
-    text, so an annotation's `exact` is always `text[start:end]` of its paragraph as served.
-    """
+    """Lay out sections, annotations and mentions in the requested script, offsets kept exact."""
     variant = requested_variant(request)
     page_url = _absolute_url(request, article.get_absolute_url())
     annotations_of: dict[int | None, list[Annotation]] = defaultdict(list)
@@ -255,31 +275,16 @@ def _attach_reading(article: Article, request: HttpRequest) -> Article:
         paragraphs = []
         for paragraph in section.paragraphs.all():
             url = f"{page_url}#{paragraph.anchor}"
-            text = paragraph.text
-            here = annotations_of.pop(paragraph.pk, [])
-            placed = [a for a in here if _is_placed(a, text)]
-            unplaced = [a for a in here if a not in placed]
-            found = [m for m in paragraph.public_mentions if m.matches(text)]
-            spans = [span for a in placed for span in _quote_spans(a)] + [(m.start, m.end) for m in found]
-            shown, moved = convert_spans(text, spans, variant)
-            moved_spans = iter(moved)
-            for annotation in placed:
-                (p0, p1), (e0, e1), (s0, s1) = next(moved_spans), next(moved_spans), next(moved_spans)
-                quote = (shown[e0:e1], shown[p0:p1], shown[s0:s1])
-                annotations.append(_annotation(annotation, quote, (e0, e1), url))
-            for mention in found:
-                start, end = next(moved_spans)
-                mentions.append(_mention(mention, paragraph, shown[start:end], start, end, request))
-            annotations.extend(_unplaced_annotation(a, variant, url) for a in unplaced)
+            shown, notes, found = _read_paragraph(paragraph, annotations_of.pop(paragraph.pk, []), variant)
             paragraphs.append({"anchor": paragraph.anchor, "kind": paragraph.kind, "text": shown, "url": url})
+            annotations.extend(note.as_dict(url, variant) for note in notes)
+            mentions.extend(
+                _mention(mention, text, start, end, request) for mention, text, start, end in found
+            )
         sections.append({"anchor": section.anchor, "heading": section.heading, "paragraphs": paragraphs})
-
-    # Annotations whose paragraph is gone, or that are orphaned, come last.
+    # Annotations whose paragraph is gone come last.
     for annotation in [a for group in annotations_of.values() for a in group]:
-        annotations.append(_unplaced_annotation(annotation, variant, None))
-    for item in annotations:
-        item["note_html"] = _convert_html(item.pop("rendered"), variant)
-        item["note_text"] = convert(item["note_text"], variant)
+        annotations.append(_Note.unplaced(annotation, variant).as_dict(None, variant))
 
     article.api_sections = sections
     article.api_annotations = annotations
@@ -287,15 +292,32 @@ def _attach_reading(article: Article, request: HttpRequest) -> Article:
     return article
 
 
-def _unplaced_annotation(annotation: Annotation, variant: str | None, url: str | None) -> dict:
-    quote = tuple(convert(part, variant) for part in (annotation.exact, annotation.prefix, annotation.suffix))
-    return _annotation(annotation, quote, (annotation.start, annotation.end), url)
+def _read_paragraph(paragraph: Paragraph, annotations: list[Annotation], variant: str | None):
+    """Return the paragraph's text in `variant`, with its annotations and its mentions placed in it.
+
+    The text is converted once with every span it carries, and quotes are cut from the converted text,
+    so an annotation's `exact` is always `text[start:end]` of the paragraph as served.
+    """
+    text = paragraph.text
+    placed = [a for a in annotations if _is_placed(a, text)]
+    found = [m for m in paragraph.public_mentions if m.matches(text)]
+    spans = [span for a in placed for span in _quote_spans(a, text)]
+    spans += [(m.start, m.end) for m in found]
+    shown, moved = convert_spans(text, spans, variant)
+    moved = iter(moved)
+    notes = []
+    for annotation in placed:
+        (p0, p1), (e0, e1), (s0, s1) = next(moved), next(moved), next(moved)
+        notes.append(_Note(annotation, shown[e0:e1], shown[p0:p1], shown[s0:s1], e0, e1, placed=True))
+    notes += [_Note.unplaced(a, variant) for a in annotations if a not in placed]
+    mentions = [(m, shown[start:end], start, end) for m, (start, end) in zip(found, moved, strict=True)]
+    return shown, notes, mentions
 
 
-def _mention(mention, paragraph: Paragraph, text: str, start: int, end: int, request: HttpRequest) -> dict:
+def _mention(mention, text: str, start: int, end: int, request: HttpRequest) -> dict:
     entity = mention.company if mention.company_id else mention.person
     return {
-        "paragraph": paragraph.anchor,
+        "paragraph": mention.paragraph.anchor,
         "start": start,
         "end": end,
         "text": text,

@@ -10,6 +10,7 @@ from articles.variants import HANS, convert
 from landscape.models import Company, Figure, Person, Quote
 
 from .conftest import SEED_SLUG
+from .factories import make_annotation
 
 ARTICLE_SUMMARY_KEYS = {"slug", "title", "summary", "language", "publish_at", "url", "topics"}
 ARTICLE_DETAIL_KEYS = ARTICLE_SUMMARY_KEYS | {"updated_at", "credits", "sections", "annotations", "mentions"}
@@ -295,3 +296,21 @@ def test_docs_load_swagger_from_our_own_static_files(client):
     assert "cdn.jsdelivr.net" not in docs
     bundle = client.get("/static/ninja/swagger-ui-bundle.js")
     assert bundle.status_code == 200
+
+
+def test_internal_notes_stay_out_and_misplaced_notes_are_flagged(client):
+    paragraph = Paragraph.objects.get(anchor="p-08")
+    internal = make_annotation(
+        paragraph, 0, 4, visibility=Annotation.Visibility.INTERNAL, body="內部提醒：待核實"
+    )
+    misplaced = make_annotation(paragraph, 0, 4, body="位置已過時的註釋")
+    Annotation.objects.filter(pk=misplaced.pk).update(start=10, end=14)  # the quote is no longer there
+    response = client.get(f"/api/v1/articles/{SEED_SLUG}", {"variant": "zh-hans"})
+    body = response.content.decode()
+    assert str(internal.uid) not in body and "內部提醒" not in body and "内部提醒" not in body
+    served = {a["id"]: a for a in response.json()["annotations"]}
+    flagged = served[str(misplaced.uid)]
+    assert flagged["orphaned"] is True
+    assert flagged["target"]["selector"][0]["exact"] == convert(misplaced.exact, HANS)
+    assert flagged["note_text"] == "位置已过时的注释"
+    assert not any(a["orphaned"] for uid, a in served.items() if uid != str(misplaced.uid))
