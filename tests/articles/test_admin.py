@@ -610,7 +610,7 @@ def test_editor_group_member_sees_everything_a_superuser_does(editor_client, ann
 # --- Ingest upload ---------------------------------------------------------------------------------------
 
 # The raw seed lives beside the product brief, outside the repository.
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_d7cb7fb013a2cf50.txt"
+SEED = Path(__file__).resolve().parents[2] / "fixtures" / "raw" / "000_d7cb7fb013a2cf50.txt"
 RAW = (
     "原文來源:光錐智能\n"
     "圖片來源:由無界AI生成\n"
@@ -647,7 +647,6 @@ def test_ingest_previews_before_saving_then_saves_on_confirm(contributor_client,
     assert version.revision.user == contributor
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the raw seed article is not beside the product brief")
 def test_ingest_preview_of_the_seed_lists_its_warnings(admin_client):
     response = upload(admin_client, SEED.read_bytes())
     assert response.status_code == 200

@@ -173,3 +173,16 @@ def test_a_real_run_needs_a_title(tmp_path, seed_text):
     with pytest.raises(CommandError, match="--title"):
         run_command(str(path))
     assert row_counts() == [0, 0, 0, 0]
+
+
+@pytest.mark.django_db
+def test_a_command_ingest_is_recorded_in_the_article_history(tmp_path):
+    from reversion.models import Version
+
+    raw = tmp_path / "raw.txt"
+    raw.write_text("原文來源:測試\n大模型的算力,,正在增長,。\n", encoding="utf-8")
+    call_command("ingest_article", str(raw), "--title", "測試", stdout=StringIO(), stderr=StringIO())
+    article = Article.objects.get(title="測試")
+    versions = Version.objects.get_for_object(article)
+    assert versions.count() == 1
+    assert versions[0].revision.comment == "Ingested raw.txt"

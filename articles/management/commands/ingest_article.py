@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from articles.services import article_ingest, article_preview
 from articles.textpipeline import IngestInputError, decode_raw_article
+from articles.versioning import recorded_revision
 
 
 class Command(BaseCommand):
@@ -32,7 +33,8 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
                 self._summarise(result.to_dict())
                 return
-            article = article_ingest(raw_text=raw_text, title=title, slug=slug)
+            with recorded_revision(None, f"Ingested {Path(path).name}"):
+                article = article_ingest(raw_text=raw_text, title=title, slug=slug)
         except (IngestInputError, ValidationError) as error:
             raise CommandError(_one_line(error)) from None
         self._summarise(article.ingest_report)
