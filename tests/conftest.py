@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser_support import chromium, new_page  # noqa: F401 - fixtures for browser tests
 from tests.factories import make_article
 
 

@@ -1,7 +1,5 @@
 """Drive the annotate view in real headless Chromium: select a span, write a note, save, check the row."""
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -9,17 +7,6 @@ from django.urls import reverse
 
 from articles.annotations import annotation_create
 from articles.models import Annotation, Article, Paragraph, Section
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # The migration's groups must survive the flush that ends a transactional test.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -76,18 +63,6 @@ CHARACTER_BOXES_JS = f"""
   return {{ first: box(firstNode, firstUnit, firstUnit + 1), last: box(lastNode, lastUnit - 1, lastUnit) }};
 }}
 """
-
-
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
 import pytest
 from django.core.management import call_command
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations
+from tests.browser_support import DESKTOP, PHONE, axe_violations
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback keeps the groups the migrations made through the flush after each test.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SEED_SLUG = "one-year-after-chatgpt-hundred-model-war"
 ARTICLE = f"/articles/{SEED_SLUG}/"

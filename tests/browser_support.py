@@ -1,4 +1,7 @@
-"""Real headless Chromium (Debian's, never a downloaded build) driven by Playwright against live_server."""
+"""Real headless Chromium (Debian's, never a downloaded build) driven by Playwright against live_server.
+
+The fixtures are registered for the whole suite by tests/conftest.py.
+"""
 
 import os
 from pathlib import Path
@@ -6,7 +9,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
