@@ -7,7 +7,11 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         # Connect the receivers that keep annotations attached when paragraphs change.
+        from django.db.models.signals import post_migrate
+
         from . import annotations  # noqa: F401
+        from .roles import roles_sync_after_migrate
         from .versioning import register_versioned_models
 
         register_versioned_models()
+        post_migrate.connect(roles_sync_after_migrate, dispatch_uid="articles.roles_sync")

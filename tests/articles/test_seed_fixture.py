@@ -65,7 +65,7 @@ def test_loading_twice_updates_the_same_rows():
     second = {m: sorted(m.objects.values_list("pk", flat=True)) for m in models}
 
     assert first == second
-    assert [len(first[m]) for m in models] == [2, 1, 4, 70, 7]
+    assert [len(first[m]) for m in models] == [2, 1, 4, 70, 15]  # 7 public notes and 8 resolved ingest warnings
 
 
 def test_article_is_published_with_its_provenance(article):
@@ -165,7 +165,7 @@ def test_the_authors_typo_stays_and_carries_a_public_correction(article):
 
 
 def test_public_annotations_cover_what_readers_need(article):
-    annotations = article.annotations.all()
+    annotations = article.annotations.public()
 
     assert 5 <= len(annotations) <= 7
     assert {a.visibility for a in annotations} == {Annotation.Visibility.PUBLIC}
@@ -185,3 +185,19 @@ def test_every_annotation_selector_matches_its_paragraph(article):
         assert annotation.prefix == text[max(0, start - 32) : start], annotation.uid
         assert annotation.suffix == text[end : end + 32], annotation.uid
         assert not annotation.orphaned
+
+
+@pytest.mark.django_db
+def test_seed_carries_its_ingest_report_and_every_warning_resolved():
+    call_command("loaddata", str(FIXTURE), verbosity=0)
+    article = Article.objects.get()
+    warnings = article.ingest_report["warnings"]
+    resolved = Annotation.objects.filter(article=article, kind=Annotation.Kind.INGEST_WARNING)
+    assert len(warnings) == resolved.count() == 8
+    assert set(resolved.values_list("status", "visibility")) == {("resolved", "internal")}
+    by_anchor = {a.paragraph.anchor: a.exact for a in resolved.select_related("paragraph")}
+    assert by_anchor["p-13"] == "模”升級至了“二百模”"
+    assert by_anchor["p-62"] == "。”他補"
+    assert by_anchor["p-70"] == "將是一個"
+    for annotation in resolved.select_related("paragraph"):
+        assert annotation.paragraph.text[annotation.start : annotation.end] == annotation.exact

@@ -5,8 +5,7 @@ from django.core.management import call_command
 
 from tests.browser_support import DESKTOP, PHONE, axe_violations
 
-# serialized_rollback keeps the groups the migrations made through the flush after each test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SEED_SLUG = "one-year-after-chatgpt-hundred-model-war"
 ARTICLE = f"/articles/{SEED_SLUG}/"
