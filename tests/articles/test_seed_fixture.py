@@ -65,7 +65,8 @@ def test_loading_twice_updates_the_same_rows():
     second = {m: sorted(m.objects.values_list("pk", flat=True)) for m in models}
 
     assert first == second
-    assert [len(first[m]) for m in models] == [2, 1, 4, 70, 15]  # 7 public notes and 8 resolved ingest warnings
+    # 7 public notes and 8 resolved ingest warnings.
+    assert [len(first[m]) for m in models] == [2, 1, 4, 70, 15]
 
 
 def test_article_is_published_with_its_provenance(article):
