@@ -364,6 +364,9 @@ class ArticleAdmin(VersionAdmin):
     object_history_template = "admin/articles/article/object_history.html"
     history_latest_first = True
     actions = ["submit_for_review", "publish_now", "schedule", "archive", "return_to_draft"]
+    # The text and report as ingested are provenance: a browser would rewrite the raw text's line ends
+    # (LF to CRLF) on every save if it travelled through a textarea.
+    readonly_fields = ["raw_text", "ingest_report"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "language", "topics"]}),
         ("Publication", {"fields": ["status", "publish_at"]}),

@@ -169,6 +169,21 @@ def test_change_page_links_to_annotate_compare_and_workflow(admin_client, draft)
     assert url("article_workflow", draft.pk, "archive") in html
 
 
+def test_saving_the_change_form_keeps_the_raw_text_and_report_as_ingested(editor_client, draft):
+    raw = "原文來源：光錐智能\n\n2022年11月30日，是ChatGPT面世的第一天。\n"
+    Article.objects.filter(pk=draft.pk).update(raw_text=raw, ingest_report={"warnings": []})
+    draft.refresh_from_db()
+    html = editor_client.get(url("article_change", draft.pk)).content.decode()
+    assert 'name="raw_text"' not in html and 'name="ingest_report"' not in html
+    # A browser sends a textarea's line ends as CRLF; the raw text must not travel through one.
+    data = change_form_data(draft, summary="新摘要", raw_text=raw.replace("\n", "\r\n"), ingest_report="{}")
+    response = editor_client.post(url("article_change", draft.pk), data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.summary == "新摘要"
+    assert draft.raw_text == raw and draft.ingest_report == {"warnings": []}
+
+
 def test_changelist_counts_open_annotations_in_fixed_queries(
     admin_client, annotated, django_assert_max_num_queries
 ):
