@@ -42,9 +42,21 @@ REHOME_CONTEXT = 4
 REHOME_LONG_QUOTE = 12
 
 
+def _note_markdown() -> markdown.Markdown:
+    """Return a Markdown converter that treats HTML written in a note as text.
+
+    A note may quote markup (an ingest warning says “before a closing </p>”): parsed as HTML, that
+    closing tag would end the note's paragraph and vanish from the text.
+    """
+    converter = markdown.Markdown(output_format="html")
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    return converter
+
+
 def render_note(body: str) -> SafeString:
     """Render an annotation's Markdown note as sanitised HTML safe for any page."""
-    html = markdown.markdown(body or "", output_format="html")
+    html = _note_markdown().convert(body or "")
     cleaned = nh3.clean(
         html,
         tags=NOTE_TAGS,

@@ -1,3 +1,5 @@
+from html.parser import HTMLParser
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -273,13 +275,35 @@ def test_render_note_keeps_the_subset():
     ],
 )
 def test_render_note_removes_everything_else(body, forbidden):
-    assert forbidden not in render_note(body)
+    assert forbidden not in markup(render_note(body))
+
+
+def markup(html: str) -> str:
+    """Return the tags and attributes of html as written, without its text."""
+    found = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append(f"<{tag} " + " ".join(f'{name}="{value}"' for name, value in attrs))
+
+    Collect().feed(html)
+    return " ".join(found)
+
+
+def test_render_note_shows_written_html_as_text():
+    """An ingest warning quotes the </p> it found: it must read as text, not end the paragraph."""
+    html = render_note("Decoded one byte late before a closing </p>. Check it.\n\nAs ingested: `?!?/p>`")
+    assert html == (
+        "<p>Decoded one byte late before a closing &lt;/p&gt;. Check it.</p>\n"
+        "<p>As ingested: <code>?!?/p&gt;</code></p>"
+    )
 
 
 def test_render_note_filter_in_templates():
     template = engines["django"].from_string("{% load article_notes %}{{ body|render_note }}")
     html = template.render({"body": "**粗體** <b onmouseover=x>"})
-    assert "<strong>粗體</strong>" in html and "onmouseover" not in html
+    assert "<strong>粗體</strong>" in html and "onmouseover" not in markup(html)
+    assert "&lt;b onmouseover=x&gt;" in html
 
 
 def test_deleted_paragraph_does_not_hand_its_notes_to_an_unrelated_mention(paragraph, admin_user):
