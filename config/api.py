@@ -39,6 +39,9 @@ class BaimoAPI(NinjaAPI):
                 _document_responses(operation["responses"])
                 for parameter in operation.get("parameters", []):
                     parameter["schema"] = _without_null(parameter["schema"])
+                    # Swagger UI and most generators show the parameter's description, not its schema's.
+                    if "description" in parameter["schema"]:
+                        parameter.setdefault("description", parameter["schema"]["description"])
         return schema
 
 

@@ -145,22 +145,28 @@ class Page(LimitOffsetPagination):
 SLUG_PATTERN = r"^[^\x00-\x20\x7f/]+$"
 SLUG_MAX_LENGTH = 200
 SlugFilter = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
-SlugPath = Path(..., pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)
+SlugPath = Path(
+    ...,
+    pattern=SLUG_PATTERN,
+    max_length=SLUG_MAX_LENGTH,
+    description="The object's `slug`, as lists give it (no trailing slash).",
+)
 # Free text for name queries: short, and without the NUL character no database column can hold.
 QueryText = Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")]
 
 
-def ordering_type(orderings: Mapping[str, Sequence[str]], default: str) -> Any:
+def ordering_type(orderings: Mapping[str, Sequence[Any]], default: str, note: str = "") -> Any:
     """Return a query parameter type documenting `orderings`' keys as the accepted values."""
     names = ", ".join(f"`{name}`" for name in orderings)
+    description = f"Sort order, one of {names}; a leading `-` sorts descending."
     return Annotated[
         str,
         WithJsonSchema({"type": "string", "enum": list(orderings), "default": default}),
-        Field(description=f"Sort order, one of {names}; a leading `-` sorts descending."),
+        Field(description=f"{description} {note}".strip()),
     ]
 
 
-def order(queryset: QuerySet, value: str, orderings: Mapping[str, Sequence[str]]) -> QuerySet:
+def order(queryset: QuerySet, value: str, orderings: Mapping[str, Sequence[Any]]) -> QuerySet:
     """Order `queryset` by the named ordering, or raise a 400 problem naming the `ordering` parameter."""
     try:
         fields = orderings[value]

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Literal
 
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
@@ -37,8 +37,20 @@ router = Router(tags=["landscape"])
 # The largest id a database row can have; a bigger number cannot name a quote or a figure.
 MAX_ID = 2**63 - 1
 
+# The landscape's own order, base to top as the article draws it (research, platforms, AI 1.0, start-ups,
+# overseas…), not the alphabetical order of the layer codes.
+LAYER_RANK = Case(
+    *(When(layer=layer, then=Value(rank)) for rank, layer in enumerate(Company.Layer.values)),
+    default=Value(len(Company.Layer.values)),
+    output_field=IntegerField(),
+)
+
+LAYER_ORDER_NOTE = "`layer` follows the landscape from its base: {}.".format(
+    ", ".join(f"`{layer}`" for layer in Company.Layer.values)
+)
+
 COMPANY_ORDERINGS = {
-    "layer": ("layer", "name_zh", "pk"),
+    "layer": (LAYER_RANK.asc(), "name_zh", "pk"),
     "name_zh": ("name_zh", "pk"),
     "-name_zh": ("-name_zh", "-pk"),
     "name_en": ("name_en", "pk"),
@@ -70,7 +82,7 @@ FIGURE_ORDERINGS = {
 # Read from the models, so that the schema documents every value the database can hold.
 Layer = Literal[tuple(Company.Layer.values)]
 ProductKind = Literal[tuple(Product.Kind.values)]
-IdPath = Path(..., ge=1, le=MAX_ID)
+IdPath = Path(..., ge=1, le=MAX_ID, description="The object's `id`, as lists give it.")
 
 
 def _url(context, path: str) -> str:
@@ -303,7 +315,7 @@ class CompanyFilters(Schema):
     q: QueryText | None = Field(
         None, description="Text in the Chinese or English name or an alias, in either script."
     )
-    ordering: ordering_type(COMPANY_ORDERINGS, "layer") = "layer"
+    ordering: ordering_type(COMPANY_ORDERINGS, "layer", LAYER_ORDER_NOTE) = "layer"
     variant: Variant | None = None
 
 

@@ -90,7 +90,13 @@ def test_company_orderings(client, ordering):
 
 def test_company_default_order_is_by_layer_then_name(client):
     served = page(client, "/api/v1/companies", limit=100)["items"]
-    assert [c["layer"] for c in served] == sorted(c["layer"] for c in served)
+    # The landscape's order, base to top (research, platforms, AI 1.0, start-ups…), not the codes' ABC.
+    rank = {layer: i for i, layer in enumerate(Company.Layer.values)}
+    assert [c["layer"] for c in served] == sorted((c["layer"] for c in served), key=rank.__getitem__)
+    assert served[0]["layer"] == "research"
+    for layer in rank:
+        names = [c["name_zh"] for c in served if c["layer"] == layer]
+        assert names == sorted(names)
     assert _slugs(client, "/api/v1/companies") == _slugs(client, "/api/v1/companies", ordering="layer")
 
 

@@ -82,3 +82,16 @@ def test_filtered_seed_lists_conform_to_the_schema(seed, path, query):
     response = schema[path]["GET"].Case(query=query).call_and_validate()
     assert response.status_code == 200
     assert response.json()["items"]
+
+
+def test_every_parameter_has_a_description_of_its_own(client):
+    """Swagger UI and code generators read `parameters[].description`, not the schema's description."""
+    paths = client.get(OPENAPI_URL).json()["paths"]
+    undocumented = [
+        f"{path} {parameter['name']}"
+        for path, operations in paths.items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert undocumented == []
