@@ -10,11 +10,14 @@ record is evicted, the URL simply counts as modified now, which costs a full res
 """
 
 import hashlib
+import re
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from .apitools import PROBLEM_CONTENT_TYPE, problem_response, requested_variant
@@ -24,11 +27,15 @@ ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 ALLOWED_REQUEST_HEADERS = "Accept, Accept-Language, Cache-Control, If-Modified-Since, If-None-Match"
 EXPOSED_HEADERS = "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 PREFLIGHT_MAX_AGE = 86400
+# An HTTP field name (RFC 9110 §5.1).
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Headers a 304 repeats from the response it stands for (RFC 9110 §15.4.5).
 _NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Language", "ETag", "Last-Modified", "Vary")
 _LANGUAGE_TAGS = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}
 _DETAILS = {
-    404: "Nothing published is found at this address.",
+    # Only addresses no endpoint answers get here: an endpoint's own 404 (nothing published with that
+    # slug or id) is a problem already.
+    404: "No API endpoint is at this address; the endpoints are listed at /api/v1/docs.",
     405: "This API is read-only: use GET, HEAD or OPTIONS.",
 }
 
@@ -40,7 +47,7 @@ class ApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(settings.API_PATH_PREFIX):
             return self.get_response(request)
-        response = _preflight() if request.method == "OPTIONS" else self._answer(request)
+        response = _preflight(request) if request.method == "OPTIONS" else self._answer(request)
         response["Access-Control-Allow-Origin"] = "*"
         response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         return response
@@ -72,13 +79,28 @@ class ApiMiddleware:
         return response
 
 
-def _preflight() -> HttpResponse:
+def _preflight(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(status=204)
+    del response["Content-Type"]  # no body, so no type
     response["Allow"] = ALLOWED_METHODS
     response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-    response["Access-Control-Allow-Headers"] = ALLOWED_REQUEST_HEADERS
+    response["Access-Control-Allow-Headers"] = _allowed_headers(request)
     response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    response["Vary"] = "Access-Control-Request-Headers"
     return response
+
+
+def _allowed_headers(request: HttpRequest) -> str:
+    """Allow whatever headers the preflight asks for, besides the ones the API reads.
+
+    Generic HTTP clients add headers of their own (`Content-Type` even on GET, `Authorization`,
+    `X-Requested-With`); refusing them would block the GET itself. Reads are public and no credentials
+    are allowed, so no header the browser may send can unlock anything.
+    """
+    requested = request.headers.get("Access-Control-Request-Headers", "")
+    extra = [name.strip() for name in requested.split(",") if _TOKEN.fullmatch(name.strip())]
+    known = {name.lower() for name in ALLOWED_REQUEST_HEADERS.split(", ")}
+    return ", ".join([ALLOWED_REQUEST_HEADERS, *(name for name in extra if name.lower() not in known)])
 
 
 def _is_problem(response: HttpResponse) -> bool:
@@ -92,10 +114,24 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         detail = "The server failed to answer; please try again later."
     else:
         detail = _DETAILS.get(status, "The request cannot be answered.")
+    if status == 404 and (bare := _without_trailing_slash(request)):
+        detail = f"{detail} API paths take no trailing slash; ask for {bare} instead."
     problem = problem_response(request, status, detail)
     if status == 405:
         problem["Allow"] = ALLOWED_METHODS
     return problem
+
+
+def _without_trailing_slash(request: HttpRequest) -> str | None:
+    """Return the request's path without its trailing slash when that path is an endpoint."""
+    bare = request.path_info.rstrip("/")
+    if bare == request.path_info or not bare:
+        return None
+    try:
+        resolve(bare)
+    except Resolver404:
+        return None
+    return request.path.rstrip("/")
 
 
 def _exempt(request: HttpRequest) -> bool:
@@ -129,10 +165,17 @@ def _etag(content: bytes) -> str:
     return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
 
 
+def _resource_key(request: HttpRequest) -> str:
+    """Name the resource a URL asks for, the same whatever order its query parameters come in."""
+    # The host is part of the key: bodies hold absolute URLs, so each host serves its own bytes. The
+    # sort is stable, so a repeated parameter keeps its values in the order they were given.
+    query = sorted(request.GET.lists(), key=lambda item: item[0])
+    return request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
+
+
 def _served_since(request: HttpRequest, etag: str) -> tuple[int, bool]:
     """Return when this URL started serving this body, and whether that second is ambiguous."""
-    # The host is part of the key: bodies hold absolute URLs, so each host serves its own bytes.
-    key = "api-served:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    key = "api-served:" + hashlib.sha256(_resource_key(request).encode()).hexdigest()
     now = int(time.time())
     record = cache.get(key)
     if record is not None and record[0] == etag:

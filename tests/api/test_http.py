@@ -77,7 +77,17 @@ def test_unknown_and_unpublished_objects_are_the_same_404(client):
 
 
 def test_unknown_route_is_a_404_problem(client):
-    problem(client.get("/api/v1/models"), 404)
+    body = problem(client.get("/api/v1/models"), 404)
+    # Not "nothing published": no endpoint is there at all, and the docs list those that are.
+    assert "/api/v1/docs" in body["detail"]
+    assert "published" not in body["detail"]
+
+
+def test_a_trailing_slash_404_names_the_path_without_it(client):
+    # The website's URLs end in a slash; an integrator copying that habit is told what to ask for.
+    body = problem(client.get("/api/v1/companies/openai/"), 404)
+    assert "ask for /api/v1/companies/openai instead" in body["detail"]
+    assert "ask for" not in problem(client.get("/api/v1/models/"), 404)["detail"]
 
 
 def test_writes_are_405_problems(client):
@@ -213,6 +223,24 @@ def test_cors_preflight(client):
     assert int(response["Access-Control-Max-Age"]) > 0
 
 
+def test_cors_preflight_allows_the_headers_generic_clients_add(client):
+    # fetch() wrappers send Content-Type even on GET, and some add Authorization or X-Requested-With;
+    # a preflight refusing them blocks the GET in the browser.
+    response = client.options(
+        "/api/v1/companies",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "content-type,x-requested-with,authorization",
+        },
+    )
+    assert response.status_code == 204
+    allowed = {name.strip().lower() for name in response["Access-Control-Allow-Headers"].split(",")}
+    assert {"content-type", "x-requested-with", "authorization", "if-none-match"} <= allowed
+    assert "Access-Control-Request-Headers" in response["Vary"]
+    assert "Content-Type" not in response
+
+
 def test_website_pages_get_no_cors_headers(client):
     assert "Access-Control-Allow-Origin" not in client.get("/articles/")
 
@@ -304,3 +332,15 @@ def test_each_host_keeps_its_own_last_modified(client):
     client.get(url, headers={"Host": "localhost"})  # another body: its URLs name another host
     again = client.get(url, headers={"Host": "testserver", "If-Modified-Since": first["Last-Modified"]})
     assert again.status_code == 304
+
+
+def test_last_modified_does_not_depend_on_the_order_of_query_parameters(client):
+    first = client.get(f"/api/v1/articles/{SEED_SLUG}?variant=zh-hans&limit=5")
+    time.sleep(1.1)  # Last-Modified counts whole seconds
+    # The same resource asked for with its parameters the other way round is not "modified now".
+    again = client.get(
+        f"/api/v1/articles/{SEED_SLUG}?limit=5&variant=zh-hans",
+        headers={"If-Modified-Since": first["Last-Modified"]},
+    )
+    assert again.status_code == 304
+    assert again["Last-Modified"] == first["Last-Modified"]
