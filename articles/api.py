@@ -146,9 +146,12 @@ class AnnotationOut(Schema):
 
 
 class EntityOut(Schema):
+    """The company or person a mention names, with the same name fields as everywhere else."""
+
     type: Literal["company", "person"]
     slug: str
-    name: ScriptText
+    name_zh: ScriptText
+    name_en: str
     url: str
 
 
@@ -324,7 +327,8 @@ def _mention(mention, text: str, start: int, end: int, request: HttpRequest) -> 
         "entity": {
             "type": "company" if mention.company_id else "person",
             "slug": entity.slug,
-            "name": entity.name_zh,
+            "name_zh": entity.name_zh,
+            "name_en": entity.name_en,
             "url": _absolute_url(request, entity.get_absolute_url()),
         },
     }

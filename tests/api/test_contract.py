@@ -132,6 +132,19 @@ def test_article_mentions_link_published_entities_at_their_offsets(client):
     assert feynman["text"] == "費曼"
 
 
+def test_a_mention_names_its_entity_with_the_fields_every_other_reference_uses(client):
+    """An integrator joins a mention's entity with /companies or /people items: same field names."""
+    article = get(client, f"/api/v1/articles/{SEED_SLUG}")
+    openai = next(m["entity"] for m in article["mentions"] if m["entity"]["slug"] == "openai")
+    company = get(client, "/api/v1/companies/openai")
+    assert set(openai) == {"type", "slug", "name_zh", "name_en", "url"}
+    assert {key: openai[key] for key in ("slug", "name_zh", "name_en", "url")} == {
+        key: company[key] for key in ("slug", "name_zh", "name_en", "url")
+    }
+    person = next(m["entity"] for m in article["mentions"] if m["entity"]["type"] == "person")
+    assert person["name_en"] == get(client, f"/api/v1/people/{person['slug']}")["name_en"]
+
+
 def test_company_list_pages_through_every_published_company(client):
     companies = walk(client, "/api/v1/companies")
     assert {c["slug"] for c in companies} == set(Company.objects.published().values_list("slug", flat=True))
