@@ -34,6 +34,7 @@ def article_detail(request, slug):
     context = {
         "article": article,
         "title_html": render_paragraph(article.title, pinyin=pinyin),
+        "summary_html": render_paragraph(article.summary, pinyin=pinyin),
         "sections": article_reading(article, pinyin=pinyin),
         "json_ld": json_ld_script(article_json_ld(article, request)),
     }

@@ -36,7 +36,13 @@ def quote_list(request):
         speaker=filters.get("speaker"), company=filters.get("company"), article=filters.get("article")
     )
     page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "landscape/quote_list.html", {"form": form, "page": page})
+    chosen = [filters.get("speaker"), filters.get("company"), filters.get("article")]
+    # The page title names the filter, so that a shared or bookmarked link says whose quotes it holds.
+    filter_label = "、".join(
+        getattr(choice, "name_zh", None) or f"《{choice.title}》" for choice in chosen if choice is not None
+    )
+    context = {"form": form, "page": page, "filter_label": filter_label}
+    return render(request, "landscape/quote_list.html", context)
 
 
 def figure_list(request):

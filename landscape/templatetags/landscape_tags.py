@@ -22,6 +22,29 @@ def zh_number(value) -> str:
         return value
 
 
+# Country codes as the reader says them; an unlisted code is shown as it is.
+COUNTRY_NAMES = {
+    "CN": "中國",
+    "HK": "中國香港",
+    "TW": "台灣",
+    "US": "美國",
+    "JP": "日本",
+    "KR": "韓國",
+    "SG": "新加坡",
+    "GB": "英國",
+    "FR": "法國",
+    "DE": "德國",
+    "CA": "加拿大",
+    "IL": "以色列",
+}
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """Name an ISO 3166-1 alpha-2 country code in Chinese: CN → 中國."""
+    return COUNTRY_NAMES.get((code or "").upper(), code)
+
+
 @register.filter
 def plain_number(value) -> str:
     """Write a decimal without exponent or trailing zeros: 470000.0000 → 470000."""

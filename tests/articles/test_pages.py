@@ -85,3 +85,23 @@ def test_static_stylesheet_is_our_own(client, article_factory):
     html = client.get(article.get_absolute_url()).content.decode()
     assert "/static/css/baimo.css" in html
     assert "cdn" not in html.lower()
+
+
+def test_a_missing_page_is_a_site_page_with_search(client):
+    response = client.get("/articles/no-such-article/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "找不到這一頁" in html
+    assert 'class="site-nav"' in html and 'action="/search"' in html
+    assert '<meta name="robots" content="noindex">' in html
+    # A reader who reads Simplified gets the 404 page in Simplified too.
+    client.cookies["variant"] = "zh-hans"
+    assert "找不到这一页" in client.get("/no-such-page/").content.decode()
+
+
+def test_server_error_page_is_plain_and_stands_alone():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "出了點問題" in html and '<html lang="zh-Hant">' in html
+    assert "{%" not in html and "<link" not in html  # nothing that could fail while the site is failing

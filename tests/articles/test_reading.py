@@ -169,3 +169,24 @@ def test_json_ld_cannot_break_out_of_its_script_element(client, seed):
     html = page(client, "/companies/baichuan/")
     assert "<script>alert(1)" not in html
     assert json_ld_of(html)["description"] == "</script><script>alert(1)</script>"
+
+
+def test_every_page_carries_opengraph_in_the_readers_script(client, seed):
+    for url in ("/", "/articles/", "/landscape/", "/quotes/", "/figures/", URL, "/people/wang-xiaochuan/"):
+        html = page(client, url)
+        assert html.count('<meta property="og:title"') == 1, url
+        assert html.count('<meta property="og:site_name"') == 1, url
+        assert '<meta property="og:locale" content="zh_TW">' in html, url
+    html = page(client, URL, variant="zh-hans")
+    assert '<meta property="og:locale" content="zh_CN">' in html
+    title = "ChatGPT问世一年：百模大战之后，中国大模型的机会在应用"
+    assert f'<meta property="og:title" content="{title}">' in html
+    assert f"<title>{title} — 百模</title>" in html
+    # Whatever the script, the page shared is the source page.
+    assert f'<meta property="og:url" content="http://testserver{URL}">' in html
+
+
+def test_pinyin_reads_the_summary_too(client, seed):
+    client.get("/reading/pinyin/on/")
+    summary = page(client).split('<p class="summary">')[1].split("</p>")[0]
+    assert "<ruby>" in summary

@@ -94,9 +94,10 @@ def test_annotation_note_shows_at_its_span(live_server, new_page, seeded, viewpo
         # Under the paragraph on a phone.
         assert notes_box["y"] >= paragraph_box["y"] + paragraph_box["height"] - 1
     else:
-        # Beside the text on a wide screen, starting level with the paragraph.
+        # Beside the text on a wide screen, starting beside the paragraph (level with it, or just below the
+        # note before it when that one is still running).
         assert notes_box["x"] >= paragraph_box["x"] + paragraph_box["width"]
-        assert abs(notes_box["y"] - paragraph_box["y"]) < 30
+        assert paragraph_box["y"] - 1 <= notes_box["y"] < paragraph_box["y"] + paragraph_box["height"]
     page.locator(f"#{note_id}-ref").click()
     assert page.evaluate("document.querySelector(':target').id") == note_id
     assert span_box["width"] > 0
@@ -116,3 +117,92 @@ def test_reader_searches_and_lands_on_the_paragraph(live_server, new_page, seede
     anchor = href.split("#")[1]
     assert page.evaluate("document.querySelector(':target').id") == anchor
     assert "算力" in page.inner_text(f"#{anchor}")
+
+
+def test_notes_beside_the_text_never_push_paragraphs_apart_or_overlap(live_server, new_page, seeded):
+    page = new_page(DESKTOP)
+    page.goto(live_server.url + ARTICLE)
+    layout = page.evaluate(
+        """() => {
+        const box = (el) => el.getBoundingClientRect();
+        const gaps = [...document.querySelectorAll('.para-block.has-notes')].map((block) => {
+            const next = block.nextElementSibling;
+            const text = block.querySelector(':scope > p, :scope > figure');
+            return next ? box(next).top - box(text).bottom : 0;
+        });
+        const notes = [...document.querySelectorAll('aside.notes')].map((a) => [box(a).top, box(a).bottom]);
+        const paragraphGap = parseFloat(getComputedStyle(document.querySelector('#p-02')).marginBottom);
+        return {gaps, notes, paragraphGap};
+    }"""
+    )
+    # The paragraph after an annotated one follows at the usual paragraph spacing, however long the note.
+    assert layout["gaps"] and max(layout["gaps"]) <= layout["paragraphGap"] + 1
+    for (_, bottom), (top, _) in zip(layout["notes"], layout["notes"][1:], strict=False):
+        assert top >= bottom
+
+
+def test_reading_tools_say_which_script_is_on_and_whether_pinyin_is(live_server, new_page, seeded):
+    page = new_page(PHONE)
+    page.goto(live_server.url + ARTICLE)
+    assert page.inner_text(".script-switch [aria-current=true]") == "繁體"
+    assert page.get_attribute("[data-toggle=pinyin]", "role") == "switch"
+    assert page.get_attribute("[data-toggle=pinyin]", "aria-checked") == "false"
+    page.click("[data-toggle=script]")
+    page.wait_for_load_state()
+    assert page.inner_text(".script-switch [aria-current=true]") == "简体"
+    page.click("[data-toggle=pinyin]")
+    page.wait_for_load_state()
+    assert page.get_attribute("[data-toggle=pinyin]", "aria-checked") == "true"
+    # The summary is read with pinyin too, and the toggles stay inside a phone's width.
+    assert page.locator(".summary rt").count() > 0
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_skip_link_is_hidden_until_focused_and_focus_is_visible(live_server, new_page, seeded):
+    for viewport in (PHONE, DESKTOP):
+        page = new_page(viewport)
+        page.goto(live_server.url + ARTICLE)
+        skip = page.locator(".skip-link")
+        assert skip.bounding_box()["y"] + skip.bounding_box()["height"] <= 0  # not even a sliver shows
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        assert skip.bounding_box()["y"] >= 0
+        page.keyboard.press("Tab")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineWidth")
+        assert float(outline.removesuffix("px")) >= 2
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        # Past the header: the next stop is in the article (its table of contents).
+        assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_landscape_is_drawn_in_layers_with_overseas_apart(live_server, new_page, seeded):
+    for viewport in (PHONE, DESKTOP):
+        page = new_page(viewport)
+        page.goto(live_server.url + "/landscape/")
+        tops = {
+            layer: page.locator(f"#layer-{layer}").bounding_box()["y"]
+            for layer in ("startup", "platform", "ai1", "research", "overseas")
+        }
+        assert tops["startup"] < tops["platform"] <= tops["ai1"] < tops["research"]
+        overseas = page.locator(".landscape-overseas").bounding_box()
+        china = page.locator(".landscape-china").bounding_box()
+        # Apart: beside the Chinese layers on a wide screen, after them on a phone.
+        assert overseas["x"] >= china["x"] + china["width"] or overseas["y"] >= china["y"] + china["height"]
+        if viewport is PHONE:
+            # Chinese names only on a phone, so that the whole map fits in a couple of screens.
+            assert not page.locator(".chip-en").first.is_visible()
+            assert china["height"] < 2 * PHONE["height"]
+
+
+def test_missing_page_looks_like_the_site(live_server, new_page, seeded):
+    page = new_page(PHONE)
+    failed = []
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    response = page.goto(live_server.url + "/articles/no-such-article/")
+    assert response.status == 404
+    assert page.inner_text("h1") == "找不到這一頁"
+    assert page.locator("nav.site-nav").is_visible() and page.locator("input[type=search]").is_visible()
+    assert failed == [live_server.url + "/articles/no-such-article/"]  # nothing else on the page is missing
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

@@ -233,3 +233,28 @@ def test_figures_from_a_draft_article_never_appear(client, world):
     Figure.objects.exclude(paragraph__section__article=world["draft"]).delete()
     html = client.get("/figures/").content.decode()
     assert "暫無數據" in html
+
+
+def test_company_page_titles_once_and_names_the_country(client, world):
+    make_company(
+        name_zh="OpenAI", name_en="OpenAI", slug="openai", layer=Company.Layer.OVERSEAS, country="US"
+    )
+    html = client.get("/companies/openai/").content.decode()
+    assert "<title>OpenAI — 百模</title>" in html
+    assert '<meta property="og:title" content="OpenAI">' in html
+    assert "<dd>美國</dd>" in html
+    html = client.get("/companies/baichuan/").content.decode()
+    assert "<title>百川智能 Baichuan AI — 百模</title>" in html and "<dd>中國</dd>" in html
+
+
+def test_a_filtered_quote_list_says_whose_quotes_in_its_title(client, world):
+    html = client.get("/quotes/?speaker=wang-xiaochuan").content.decode()
+    assert "<title>引語：王小川 — 百模</title>" in html
+    assert "<title>引語 — 百模</title>" in client.get("/quotes/").content.decode()
+
+
+def test_a_figures_date_sits_under_its_value(client, world):
+    Figure.objects.filter(label="Pi評分數").update(as_of="2023-10-01")
+    html = client.get("/figures/").content.decode()
+    row = html.split("Pi評分數")[1].split("</tr>")[0]
+    assert '<data value="1336">1336個</data><br><time class="as-of" datetime="2023-10-01">' in row
