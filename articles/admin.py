@@ -56,6 +56,9 @@ from .versioning import recorded_revision, register_versioned_models
 # register Section without its paragraphs.
 register_versioned_models()
 
+admin.site.site_header = "百模 Baimo"
+admin.site.site_title = "百模 Baimo"
+
 # Set on the request while a revision is restored: what the article's workflow state was before.
 RESTORE_STATE_ATTR = "_article_state_before_restore"
 
@@ -438,15 +441,45 @@ class ArticleAdmin(VersionAdmin):
 
     # Restoring: keep the workflow state (see save_model); a recovered article comes back as a draft.
 
+    revision_form_template = "admin/articles/article/revision_form.html"
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         state = Article.objects.filter(pk=unquote(object_id)).values_list("status", "publish_at").first()
+        extra = dict(extra_context or {})
         if state is not None:
             setattr(request, RESTORE_STATE_ATTR, state)
-        return super().revision_view(request, object_id, version_id, extra_context)
+            extra["current_status"] = Article.Status(state[0]).label
+            extra["current_publish_at"] = state[1]
+            extra["title"] = "Restore an earlier version"
+        return super().revision_view(request, object_id, version_id, extra)
 
     def recover_view(self, request, version_id, extra_context=None):
         setattr(request, RESTORE_STATE_ATTR, (Article.Status.DRAFT, None))
         return super().recover_view(request, version_id, extra_context)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if getattr(request, RESTORE_STATE_ATTR, None) is None:
+            return fieldsets
+        # A restore keeps the status and publish time as they are now: offering the version's values
+        # in the form would suggest they come back too.
+        kept = {"status", "publish_at"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in kept]})
+            for name, options in fieldsets
+            if set(options["fields"]) - kept
+        ]
+
+    def response_change(self, request, obj):
+        state = getattr(request, RESTORE_STATE_ATTR, None)
+        if state is None:
+            return super().response_change(request, obj)
+        if request.resolver_match and request.resolver_match.url_name == "articles_article_recover":
+            done = f"Recovered “{obj}” as a draft."
+        else:
+            done = f"Restored the text of “{obj}”; it stays {obj.get_status_display().lower()}."
+        self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[quote(obj.pk)]))
 
     # Bulk workflow actions. Publishing ones need the publish permission to be listed at all, and the
     # services refuse them again for anyone without it.

@@ -110,15 +110,24 @@ def test_compare_refuses_a_version_of_another_article(editor_client, history, ed
 def test_restoring_an_old_version_brings_the_text_back_and_keeps_every_annotation(editor_client, history):
     article = history["article"]
     old = history["first"]
-    assert editor_client.get(url("article_revision", article.pk, old.pk)).status_code == 200
+    response = editor_client.get(url("article_revision", article.pk, old.pk))
+    assert response.status_code == 200
     article.refresh_from_db()
     assert article.title == "百模大戰一週年（修訂）"  # looking at a version changes nothing
+    # The version's status would not come back, so the form does not offer it.
+    html = response.content.decode()
+    assert 'name="status"' not in html and 'name="publish_at_0"' not in html
+    assert "The article stays" in html and "Published" in html
+    assert '<ol class="breadcrumbs">' in html
 
     restored = Article(
         pk=article.pk, **{k: v for k, v in old.field_dict.items() if k not in {"id", "topics"}}
     )
-    response = editor_client.post(url("article_revision", article.pk, old.pk), change_form_data(restored))
-    assert response.status_code == 302
+    response = editor_client.post(
+        url("article_revision", article.pk, old.pk), change_form_data(restored), follow=True
+    )
+    assert response.redirect_chain == [(url("article_change", article.pk), 302)]
+    assert "it stays published" in response.content.decode()
 
     article.refresh_from_db()
     assert article.title == "百模大戰一週年"
@@ -147,8 +156,9 @@ def test_a_recovered_article_comes_back_as_a_draft(editor_client, history):
     recovered = Article(pk=pk, **{k: v for k, v in deleted.field_dict.items() if k not in {"id", "topics"}})
     data = change_form_data(recovered)
     data.update({"sections-TOTAL_FORMS": "0", "sections-INITIAL_FORMS": "0"})
-    response = editor_client.post(url("article_recover", deleted.pk), data)
-    assert response.status_code == 302
+    response = editor_client.post(url("article_recover", deleted.pk), data, follow=True)
+    assert response.redirect_chain == [(url("article_change", pk), 302)]
+    assert "as a draft" in response.content.decode()
     article = Article.objects.get(pk=pk)
     assert article.status == "draft" and not Article.objects.published().exists()
     assert Paragraph.objects.filter(section__article=article).exists()

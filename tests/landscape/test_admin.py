@@ -157,3 +157,27 @@ def test_publish_actions(admin_client, objects):
     url = reverse("admin:landscape_company_changelist")
     admin_client.post(url, {"action": "make_unpublished", "_selected_action": [objects["company"].pk]})
     assert not Company.objects.get(pk=objects["company"].pk).published
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:index",
+        "admin:landscape_company_import",
+        "admin:landscape_company_export",
+        "admin:landscape_mention_detect",
+        "admin:landscape_company_recoverlist",
+    ],
+)
+def test_every_admin_page_has_baimo_header_and_styled_breadcrumbs(admin_client, objects, url_name):
+    """Third-party pages write <div class="breadcrumbs">: the shared stylesheet styles it on every page."""
+    html = admin_client.get(reverse(url_name)).content.decode()
+    assert "css/admin-base.css" in html
+    assert "百模 Baimo" in html and "Django 管理" not in html
+    if url_name != "admin:index":
+        assert 'class="breadcrumbs"' in html
+
+
+def test_detect_page_breadcrumbs_match_the_rest_of_the_admin(admin_client, objects):
+    html = admin_client.get(reverse("admin:landscape_mention_detect")).content.decode()
+    assert '<ol class="breadcrumbs">' in html and '<div id="content-main">' in html
