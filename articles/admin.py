@@ -390,6 +390,10 @@ class ArticleAdmin(VersionAdmin):
         ("As ingested", {"classes": ["collapse"], "fields": ["raw_text", "ingest_report"]}),
     ]
 
+    def view_on_site(self, article):
+        # A draft, scheduled or archived article is not on the site: its link would lead to a 404.
+        return article.get_absolute_url() if article.is_public else None
+
     def get_queryset(self, request):
         return (
             super()
@@ -790,7 +794,7 @@ class ArticleAdmin(VersionAdmin):
             kwargs["publish_at"] = form.cleaned_data["publish_at"]
         try:
             service(article=article, user=request.user, **kwargs)
-        except ValidationError as error:
+        except (PermissionDenied, ValidationError) as error:
             self.message_user(request, f"Not {done}: {'; '.join(_messages_of(error))}", messages.ERROR)
         else:
             self.log_change(request, article, done.capitalize())
@@ -935,6 +939,11 @@ def _messages_of(error: Exception) -> list[str]:
 # --- Sections and paragraphs ------------------------------------------------------------------------------
 
 
+def paragraph_on_site(paragraph: Paragraph) -> str | None:
+    """Return the paragraph's place on the public site, or None while its article is not public."""
+    return paragraph.get_absolute_url() if paragraph.section.article.is_public else None
+
+
 class ParagraphInline(admin.StackedInline):
     model = Paragraph
     fields = [("position", "kind", "anchor"), "text"]
@@ -946,6 +955,9 @@ class ParagraphInline(admin.StackedInline):
             "widget": forms.Textarea(attrs={"rows": 4, "cols": 100})
         }
     }
+
+    def view_on_site(self, paragraph):
+        return paragraph_on_site(paragraph)
 
 
 @admin.register(Section)
@@ -991,6 +1003,9 @@ class ParagraphAdmin(VersionAdmin):
     @admin.display(description="Text")
     def excerpt(self, paragraph):
         return paragraph.text[:60]
+
+    def view_on_site(self, paragraph):
+        return paragraph_on_site(paragraph)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         paragraph = self.get_object(request, unquote(object_id))

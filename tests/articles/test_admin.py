@@ -184,6 +184,23 @@ def test_saving_the_change_form_keeps_the_raw_text_and_report_as_ingested(editor
     assert draft.raw_text == raw and draft.ingest_report == {"warnings": []}
 
 
+def test_view_on_site_is_offered_only_while_the_article_is_public(editor_client, draft, editor):
+    section = draft.sections.order_by("position").first()
+    paragraph = first_paragraph(draft)
+    pages = [
+        url("article_change", draft.pk),
+        url("section_change", section.pk),
+        url("paragraph_change", paragraph.pk),
+    ]
+    for page in pages:
+        html = editor_client.get(page).content.decode()
+        assert "/r/" not in html and draft.get_absolute_url() not in html, page  # a draft's link would 404
+    article_publish(article=draft, user=editor)
+    for page in pages:
+        html = editor_client.get(page).content.decode()
+        assert draft.get_absolute_url() in html, page
+
+
 def test_changelist_counts_open_annotations_in_fixed_queries(
     admin_client, annotated, django_assert_max_num_queries
 ):
@@ -344,8 +361,11 @@ def test_contributor_cannot_run_publishing_actions(contributor_client, draft, ac
 @pytest.mark.parametrize("transition", ["publish", "schedule", "archive"])
 def test_contributor_cannot_use_the_workflow_buttons_to_publish(contributor_client, draft, transition):
     when = timezone.localtime(timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    response = contributor_client.post(url("article_workflow", draft.pk, transition), {"publish_at": when})
-    assert response.status_code == 403
+    response = contributor_client.post(
+        url("article_workflow", draft.pk, transition), {"publish_at": when}, follow=True
+    )
+    assert response.redirect_chain == [(url("article_change", draft.pk), 302)]
+    assert "Only editors may" in response.content.decode()  # said, not a bare 403 page
     assert statuses(draft) == ["draft"]
 
 
