@@ -661,6 +661,7 @@ class ArticleAdmin(VersionAdmin):
             "form": form or AnnotateForm(article=article),
             "can_annotate": can_annotate,
             "can_resolve": request.user.has_perm("articles.change_annotation"),
+            "can_edit_text": request.user.has_perm("articles.change_paragraph"),
         }
         return TemplateResponse(request, "admin/articles/article/annotate.html", context, status=status)
 
@@ -1020,6 +1021,15 @@ class ParagraphAdmin(VersionAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         reversion.add_to_revision(obj.section.article)
+
+    def response_change(self, request, obj):
+        # Opened from the annotate view ("Edit the text" beside a warning): go back there to resolve it.
+        stays = {"_continue", "_addanother", "_saveasnew"} & set(request.POST)
+        if request.GET.get("return") != "annotate" or stays:
+            return super().response_change(request, obj)
+        self.message_user(request, f"Saved paragraph {obj.anchor}.", messages.SUCCESS)
+        annotate = reverse("admin:articles_article_annotate", args=[quote(obj.section.article_id)])
+        return HttpResponseRedirect(f"{annotate}#{obj.anchor}")
 
 
 # --- Annotations ------------------------------------------------------------------------------------------

@@ -101,6 +101,12 @@
   }
 
   textRoot.addEventListener("mouseup", offerForm);
+  // On a touch screen the selection is adjusted with the browser's handles, which send no mouseup.
+  let settle = null;
+  document.addEventListener("selectionchange", function () {
+    window.clearTimeout(settle);
+    settle = window.setTimeout(offerForm, 400);
+  });
   textRoot.addEventListener("keyup", function (event) {
     if (event.shiftKey || event.key === "Shift") {
       offerForm();

@@ -517,6 +517,25 @@ def test_resolving_from_the_annotate_view(contributor_client, annotated, contrib
     assert warning.status == "open"
 
 
+def test_a_warning_links_to_its_paragraph_and_the_edit_returns_to_the_annotate_view(
+    contributor_client, annotated
+):
+    warning = annotated.annotations.get(kind="ingest")
+    paragraph = warning.paragraph
+    edit = url("paragraph_change", paragraph.pk) + "?return=annotate"
+    assert escape(edit) in contributor_client.get(url("article_annotate", annotated.pk)).content.decode()
+
+    data = {"section": paragraph.section_id, "position": paragraph.position, "kind": paragraph.kind}
+    response = contributor_client.post(edit, {**data, "text": "據報道，" + paragraph.text})
+    assert response.status_code == 302
+    assert response["Location"] == url("article_annotate", annotated.pk) + f"#{paragraph.anchor}"
+    paragraph.refresh_from_db()
+    assert paragraph.text.startswith("據報道，")
+    # "Save and continue editing" still stays on the paragraph.
+    response = contributor_client.post(edit, {**data, "text": paragraph.text, "_continue": "1"})
+    assert response["Location"].startswith(url("paragraph_change", paragraph.pk))
+
+
 def test_resolving_needs_post_and_a_csrf_token(annotated, admin_user):
     warning = annotated.annotations.get(kind="ingest")
     client = Client(enforce_csrf_checks=True)

@@ -197,3 +197,36 @@ def test_a_selection_over_two_paragraphs_is_refused_in_the_page(contributor_page
     assert "one paragraph" in page.locator("#annotate-hint").text_content()
     assert page.locator("#annotate-form").is_hidden()
     assert not Annotation.objects.exists()
+
+
+def test_on_a_phone_a_touch_selection_opens_the_form_on_screen(contributor_page, live_server, article):
+    """Touch selection handles send no mouseup, and the form must not wait below the whole text."""
+    page = contributor_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    second = Paragraph.objects.get(text=SECOND)
+    open_annotate(page, live_server, article)
+
+    quote = "文心一言"
+    start = SECOND.index(quote)
+    page.evaluate(
+        f"""([anchor, start, end]) => {{
+          const found = ({LOCATE_JS})([anchor, start, end]);
+          const range = document.createRange();
+          range.setStart(...found.start);
+          range.setEnd(...found.end);
+          window.getSelection().removeAllRanges();
+          window.getSelection().addRange(range);
+        }}""",
+        [second.anchor, start, start + len(quote)],
+    )
+    form = page.locator("#annotate-form")
+    form.wait_for(state="visible")
+    box = form.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844, "the form is off screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("#annotate-quote-text").text_content() == quote
+    fill_and_save(page, "note", "internal", "手機上加的備註。")
+
+    annotation = Annotation.objects.get()
+    assert (annotation.exact, annotation.start) == (quote, start)
+    assert page.errors == []
