@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
@@ -25,6 +26,32 @@ class CSVWithBOM(base_formats.CSV):
 EXCHANGE_FORMATS = [CSVWithBOM, base_formats.XLSX, base_formats.JSON]
 
 
+class NaturalKeyWidget(widgets.ForeignKeyWidget):
+    """A related row named by its natural key (slug, anchor); an unknown key is an error that names it."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"No {self.model._meta.verbose_name} has the {self.field} “{value}”.") from None
+
+
+def _name_the_choices(instance, errors: dict) -> dict:
+    """Add the allowed values to the error of a field with choices: Django's message leaves them out."""
+    for name, messages in errors.items():
+        try:
+            field = instance._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not field.concrete:
+            continue
+        choices = list(field.flatchoices) if field.choices else []
+        if choices and getattr(instance, field.attname) not in {value for value, _ in choices}:
+            allowed = ", ".join(f"{value} ({label})" for value, label in choices)
+            messages[-1] = f"{messages[-1]} Use one of: {allowed}."
+    return errors
+
+
 class StrictResource(resources.ModelResource):
     """A resource whose import validates every row like a form and rolls back on any error."""
 
@@ -34,6 +61,12 @@ class StrictResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            raise ValidationError(_name_the_choices(instance, error.message_dict)) from None
 
 
 class ExchangeAdminMixin(ImportExportMixin):
@@ -62,12 +95,12 @@ class ExchangeAdminMixin(ImportExportMixin):
 class AnnotationResource(StrictResource):
     uid = fields.Field(attribute="uid", column_name="uid")
     article = fields.Field(
-        attribute="article", column_name="article", widget=widgets.ForeignKeyWidget(Article, field="slug")
+        attribute="article", column_name="article", widget=NaturalKeyWidget(Article, field="slug")
     )
     paragraph = fields.Field(
         attribute="paragraph",
         column_name="paragraph",
-        widget=widgets.ForeignKeyWidget(Paragraph, field="anchor"),
+        widget=NaturalKeyWidget(Paragraph, field="anchor"),
     )
 
     class Meta(StrictResource.Meta):

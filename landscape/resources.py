@@ -6,10 +6,10 @@ source paragraph by its anchor; a company, person or product by its slug.
 
 from __future__ import annotations
 
-from import_export import fields, widgets
+from import_export import fields
 
 from articles.models import Paragraph
-from articles.resources import StrictResource
+from articles.resources import NaturalKeyWidget, StrictResource
 
 from .models import Alias, Company, Figure, Person, Product, Quote
 
@@ -17,9 +17,7 @@ ALIAS_SEPARATOR = "|"
 
 
 def _fk(attribute: str, model, key: str) -> fields.Field:
-    return fields.Field(
-        attribute=attribute, column_name=attribute, widget=widgets.ForeignKeyWidget(model, field=key)
-    )
+    return fields.Field(attribute=attribute, column_name=attribute, widget=NaturalKeyWidget(model, field=key))
 
 
 class AliasesMixin:

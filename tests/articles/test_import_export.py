@@ -95,6 +95,8 @@ def test_a_file_with_one_invalid_row_changes_nothing_and_names_the_row(admin_cli
     invalid = result.invalid_rows
     assert [row.number for row in invalid] == [3]
     assert {"layer", "website"} <= set(invalid[0].field_specific_errors)
+    # The editor is told what a layer may be, not only that "not-a-layer" is not one.
+    assert "startup (大模型創業公司)" in " ".join(invalid[0].field_specific_errors["layer"])
     assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
     assert Company.objects.count() == before
     assert not Alias.objects.filter(name="StepFun公司").exists()
@@ -130,7 +132,18 @@ def test_an_unknown_paragraph_anchor_is_an_error_with_its_row_number(admin_clien
     result = upload(admin_client, "figure", csv_file(csv, "figures.csv")).context["result"]
     assert result.has_errors()
     assert [number for number, _ in result.row_errors()] == [1]
+    [(_, [error])] = result.row_errors()
+    assert str(error.error) == "No paragraph has the anchor “p-nowhere”."
     assert not Figure.objects.filter(label="不存在的數字").exists()
+
+
+def test_an_unknown_company_slug_is_a_row_error_that_names_it(admin_client, seeded):
+    csv = "slug,name,company,kind,summary\nnew-model,新模型,no-such-company,model,\n"
+    result = upload(admin_client, "product", csv_file(csv, "products.csv")).context["result"]
+    assert result.has_validation_errors()
+    errors = result.invalid_rows[0].field_specific_errors["company"]
+    assert errors == ["No company has the slug “no-such-company”."]
+    assert not Product.objects.filter(slug="new-model").exists()
 
 
 def test_xlsx_export_imports_back(admin_client, seeded):

@@ -1,0 +1,48 @@
+"""The landscape admin in real headless Chromium: what an editor sees of an import's errors."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from landscape.models import Company
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def editor_page(new_page, live_server, django_user_model):
+    call_command("load_seed", verbosity=0)
+    user = django_user_model.objects.create_user("browser-editor", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editor"))
+    client = Client()
+    client.force_login(user)
+    page = new_page()  # a phone: no pointer to hover with
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return page
+
+
+def test_an_invalid_rows_errors_are_shown_in_the_row_without_hovering(editor_page, live_server, tmp_path):
+    page = editor_page
+    csv = tmp_path / "companies.csv"
+    csv.write_text(
+        "slug,name_zh,name_en,layer,country,founded,website,summary,published,aliases\n"
+        "broken,壞公司,,not-a-layer,CN,2020,,,1,\n",
+        encoding="utf-8-sig",
+    )
+    page.goto(live_server.url + reverse("admin:landscape_company_import"))
+    page.set_input_files("input[name=import_file]", str(csv))
+    page.select_option("select[name=format]", label="csv")
+    with page.expect_navigation():
+        page.click("#content input[type=submit]")
+
+    errors = page.locator(".import-preview .validation-error-container").first
+    assert errors.is_visible()
+    assert float(errors.evaluate("element => getComputedStyle(element).opacity")) == 1
+    assert "not-a-layer" in errors.inner_text() and "startup" in errors.inner_text()
+    assert not Company.objects.filter(slug="broken").exists()
+    # The browser's own favicon request 404s harmlessly in the admin.
+    assert [e for e in page.console.errors if not e.startswith("Failed to load resource")] == []
