@@ -7,7 +7,9 @@ chosen script by `ScriptVariantMiddleware`, so no template has to remember to co
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
@@ -100,3 +102,22 @@ def set_pinyin(request: HttpRequest, state: str):
     response = HttpResponseRedirect(_safe_next(request))
     response.set_cookie(PINYIN_COOKIE, "1" if state == "on" else "0", max_age=COOKIE_MAX_AGE, samesite="Lax")
     return response
+
+
+class AdminLanguageMiddleware:
+    """Serve the admin in one language, so that Django's labels and our own read alike.
+
+    The public site writes its Chinese in the templates; the admin's own screens, model names and
+    choices are written in English, so the admin runs in ADMIN_LANGUAGE_CODE.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Activated per request, as LocaleMiddleware does, so a worker thread never carries the
+        # admin's language over to a reader's page.
+        in_admin = request.path.startswith("/admin/")
+        translation.activate(settings.ADMIN_LANGUAGE_CODE if in_admin else settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

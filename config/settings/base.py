@@ -35,6 +35,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "articles.reading.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.reading.ScriptVariantMiddleware",
@@ -75,6 +76,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hant"
+# The admin's own screens, model names and choices are written in English; see AdminLanguageMiddleware.
+ADMIN_LANGUAGE_CODE = "en"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
