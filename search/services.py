@@ -93,13 +93,16 @@ def _document(
 
 
 def _paragraph_document(paragraph: Paragraph) -> SearchDocument:
-    article = paragraph.section.article
+    section = paragraph.section
+    article = section.article
+    # Hits from one article differ by the section they stand in.
+    title = f"{article.title}｜{section.heading}" if section.heading else article.title
     return _document(
         kind=Kind.PARAGRAPH,
         source=paragraph,
         text=paragraph.text,
         article=article,
-        title=article.title,
+        title=title[:300],
         url=f"{article.get_absolute_url()}#{paragraph.anchor}",
         anchor=paragraph.anchor,
         position=_position(paragraph),

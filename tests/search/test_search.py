@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from articles.models import Annotation
+from articles.models import Annotation, Paragraph
 from articles.variants import HANS, convert
 from search.models import SearchDocument
 from search.selectors import MAX_LIMIT, search
@@ -99,7 +99,7 @@ def test_paragraph_hit_links_to_its_anchor(seed):
     hit = search("算力").hits[0]
     assert hit.type == "paragraph"
     assert hit.url == f"{seed.get_absolute_url()}#{hit.anchor}"
-    assert hit.title == seed.title
+    assert hit.title.startswith(seed.title)
 
 
 def test_exact_phrase_ranks_before_scattered_bigrams(db):
@@ -247,3 +247,18 @@ def test_quote_is_found_by_its_words_and_speaker_and_shows_the_role(db):
     hit = search("王小川", types=["quote"]).hits[0]
     assert hit.snippet_text == "“落地上快三步。”——王小川，百川智能創始人，2023騰訊ConTech大會"
     assert search("百川", types=["quote"]).total == 0
+
+
+def test_paragraph_hits_name_the_section_they_stand_in(seed):
+    hits = [hit for hit in search("算力", types=["paragraph"], limit=50).hits]
+    titles = {hit.anchor: hit.title for hit in hits}
+    assert titles["p-30"].endswith("｜中國大模型核心競爭力在哪兒？")
+    assert titles["p-30"].startswith("ChatGPT問世一年")
+
+
+def test_renaming_a_section_renames_its_hits(seed):
+    section = Paragraph.objects.get(anchor="p-30").section
+    section.heading = "核心競爭力"
+    section.save()
+    hit = next(hit for hit in search("算力", types=["paragraph"], limit=50).hits if hit.anchor == "p-30")
+    assert hit.title.endswith("｜核心競爭力")
