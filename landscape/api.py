@@ -232,28 +232,12 @@ class PersonDetail(PersonSummary):
         return list(obj.affiliations.all())
 
 
-class QuoteOut(Schema):
-    """Exact words someone said, cited to the paragraph that reports them."""
+class CitedOut(Schema):
+    """What every cited item shares: the article and paragraph it comes from, and where to read it."""
 
-    id: int = Field(description="Stable for the life of the quote; use it with /quotes/{id}.")
-    text: ScriptText
-    speaker_name: ScriptText
-    speaker: PersonRef | None = Field(description="The speaker, when they have a published page.")
-    speaker_role: ScriptText = Field(description="The speaker's role at the time.")
-    occasion: ScriptText
-    company: CompanyRef | None
-    featured: bool
     article: ArticleRef
-    paragraph: str = Field(description="Anchor of the paragraph the quote comes from.")
+    paragraph: str = Field(description="Anchor of the paragraph it comes from.")
     url: str = Field(description="The paragraph on the website.")
-
-    @staticmethod
-    def resolve_speaker(obj):
-        return _public(obj.speaker)
-
-    @staticmethod
-    def resolve_company(obj):
-        return _public(obj.company)
 
     @staticmethod
     def resolve_article(obj):
@@ -268,7 +252,28 @@ class QuoteOut(Schema):
         return _url(context, obj.get_absolute_url())
 
 
-class FigureOut(Schema):
+class QuoteOut(CitedOut):
+    """Exact words someone said, cited to the paragraph that reports them."""
+
+    id: int = Field(description="Stable for the life of the quote; use it with /quotes/{id}.")
+    text: ScriptText
+    speaker_name: ScriptText
+    speaker: PersonRef | None = Field(description="The speaker, when they have a published page.")
+    speaker_role: ScriptText = Field(description="The speaker's role at the time.")
+    occasion: ScriptText
+    company: CompanyRef | None
+    featured: bool
+
+    @staticmethod
+    def resolve_speaker(obj):
+        return _public(obj.speaker)
+
+    @staticmethod
+    def resolve_company(obj):
+        return _public(obj.company)
+
+
+class FigureOut(CitedOut):
     """A number the reporting relies on."""
 
     id: int = Field(description="Stable for the life of the figure; use it with /figures/{id}.")
@@ -280,9 +285,6 @@ class FigureOut(Schema):
     chart_group: str = Field(description="Figures sharing a key are drawn together, e.g. app-store-ratings.")
     company: CompanyRef | None
     product: ProductRef | None
-    article: ArticleRef
-    paragraph: str = Field(description="Anchor of the paragraph the figure comes from.")
-    url: str
 
     @staticmethod
     def resolve_chart_label(obj) -> str:
@@ -295,18 +297,6 @@ class FigureOut(Schema):
     @staticmethod
     def resolve_product(obj):
         return obj.product if obj.product is not None and obj.product.company.published else None
-
-    @staticmethod
-    def resolve_article(obj):
-        return obj.paragraph.section.article
-
-    @staticmethod
-    def resolve_paragraph(obj) -> str:
-        return obj.paragraph.anchor
-
-    @staticmethod
-    def resolve_url(obj, context) -> str:
-        return _url(context, obj.get_absolute_url())
 
 
 class CompanyFilters(Schema):
