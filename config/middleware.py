@@ -6,7 +6,8 @@ Validators. `ETag` is a strong hash of the body, so it changes exactly when the 
 `Last-Modified` is when this URL first served that body: the cache remembers the last ETag served for
 each URL with the time it was first seen. A second change within the same second is marked ambiguous,
 and an `If-Modified-Since` naming that second gets the full response rather than a wrong 304. If the
-record is evicted, the URL simply counts as modified now, which costs a full response, never a stale one.
+record is evicted, or the cache is unreachable (production's cache answers a miss, `config.cache`), the
+URL simply counts as modified now, which costs a full response, never a stale one.
 """
 
 import hashlib

@@ -22,3 +22,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# An unreachable database is a 503 wherever it is met, in a view or in a middleware.
+handler500 = "config.outages.server_error"

@@ -39,6 +39,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.reading.ScriptVariantMiddleware",
+    # Answers 503 instead of 500 when a view finds the database unreachable; see config/outages.py.
+    "config.outages.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -67,6 +69,28 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A database that stops answering must fail a request in seconds, not hold its worker forever: libpq's
+# connect_timeout (whole seconds, at least 2) bounds connecting, statement_timeout (milliseconds) each
+# statement. 0 turns either off.
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+DB_STATEMENT_TIMEOUT = int(os.environ.get("DB_STATEMENT_TIMEOUT", "5000"))
+# Seconds a reader or client is told to wait (Retry-After) when the database cannot answer.
+DB_UNAVAILABLE_RETRY_AFTER = 30
+
+
+def with_postgresql_timeouts(database: dict) -> dict:
+    """Return a DATABASES entry with the connect and statement timeouts when it is PostgreSQL."""
+    if database.get("ENGINE") != "django.db.backends.postgresql":
+        return database
+    options = dict(database.get("OPTIONS", {}))
+    options["connect_timeout"] = DB_CONNECT_TIMEOUT
+    # Appended, so a DATABASE_URL's own ?options= survive and the environment's timeout wins.
+    options["options"] = f"{options.get('options', '')} -c statement_timeout={DB_STATEMENT_TIMEOUT}".strip()
+    return {**database, "OPTIONS": options}
+
+
+DATABASES["default"] = with_postgresql_timeouts(DATABASES["default"])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -101,8 +125,6 @@ LOGGING = {
 
 # Raw articles larger than this are refused by ingest: real articles are a few tens of kilobytes.
 INGEST_MAX_BYTES = 1_000_000
-
-BAIMO_SITE_NAME = "百模"
 
 # --- Read API (/api/v1/) ---------------------------------------------------------------------------
 # CORS, HEAD, rate limits, ETag/Last-Modified and problem details for every path under this prefix.

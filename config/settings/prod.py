@@ -22,20 +22,29 @@ CSRF_TRUSTED_ORIGINS = [
     origin.strip() for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if origin.strip()
 ]
 DATABASES = {
-    "default": dj_database_url.parse(
-        require_env("DATABASE_URL"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+    # The health check finds a connection the database dropped, so the app recovers without a restart.
+    "default": with_postgresql_timeouts(  # noqa: F405
+        dj_database_url.parse(
+            require_env("DATABASE_URL"),
+            conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
     )
 }
+# Seconds a Redis call may take to connect or answer before it counts as unavailable.
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # While Redis is down every cache call is a miss, so pages and the API keep answering.
+        "BACKEND": "config.cache.FailOpenRedisCache",
         "LOCATION": require_env("REDIS_URL"),
         "KEY_PREFIX": "baimo",
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database alone, so editors can log in while Redis is down. (With cached_db and
+# a cache that drops writes during an outage, a session deleted at log-out could come back from Redis.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() == "true"

@@ -69,15 +69,23 @@ def test_article_page_query_count_is_constant(
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
-def test_healthz_reports_database(client, monkeypatch):
-    assert client.get("/healthz").status_code == 200
+def test_healthz_reports_each_service(client, monkeypatch):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "services": {"database": "ok", "cache": "ok"}}
+    assert response["Cache-Control"] == "no-store"
 
     def broken_cursor(*args, **kwargs):
         raise DatabaseError("connection refused")
 
+    # The real outages, Redis and PostgreSQL down or frozen, are in tests/test_outages.py.
     monkeypatch.setattr("articles.views.connection.cursor", broken_cursor)
     response = client.get("/healthz")
     assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "services": {"database": "unavailable", "cache": "ok"},
+    }
 
 
 def test_static_stylesheet_is_our_own(client, article_factory):
