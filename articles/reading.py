@@ -8,12 +8,12 @@ chosen script by `ScriptVariantMiddleware`, so no template has to remember to co
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from articles.variants import VARIANTS, convert
+from config.security import same_site_path
 
 SOURCE_VARIANT = "zh-hant"
 VARIANT_COOKIE = "variant"
@@ -73,34 +73,42 @@ class ScriptVariantMiddleware:
         return response
 
 
-def _safe_next(request: HttpRequest) -> str:
+def _back_to(request: HttpRequest) -> str:
     """Return the page to go back to, on this site, without a preference that would override the cookie."""
-    target = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return "/"
-    parts = urlsplit(target)
+    parts = urlsplit(same_site_path(request, request.GET.get("next")))
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
         if key not in ("variant", "pinyin")
     ]
-    return urlunsplit(("", "", parts.path or "/", urlencode(query), parts.fragment))
+    return urlunsplit(("", "", parts.path, urlencode(query), parts.fragment))
+
+
+def _remember(response: HttpResponse, name: str, value: str) -> None:
+    # Read only by the server (no script needs them); sent only over HTTPS wherever the session cookie is.
+    response.set_cookie(
+        name,
+        value,
+        max_age=COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 @require_GET
 def set_variant(request: HttpRequest, variant: str):
     """Remember the reader's script and go back to the page they were reading."""
-    response = HttpResponseRedirect(_safe_next(request))
-    if variant in VARIANTS:
-        response.set_cookie(VARIANT_COOKIE, variant, max_age=COOKIE_MAX_AGE, samesite="Lax")
+    response = HttpResponseRedirect(_back_to(request))
+    _remember(response, VARIANT_COOKIE, variant)
     return response
 
 
 @require_GET
 def set_pinyin(request: HttpRequest, state: str):
     """Turn the pinyin layer on or off and go back to the page."""
-    response = HttpResponseRedirect(_safe_next(request))
-    response.set_cookie(PINYIN_COOKIE, "1" if state == "on" else "0", max_age=COOKIE_MAX_AGE, samesite="Lax")
+    response = HttpResponseRedirect(_back_to(request))
+    _remember(response, PINYIN_COOKIE, "1" if state == "on" else "0")
     return response
 
 

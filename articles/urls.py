@@ -6,5 +6,5 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.article_list, name="list"),
-    path("<str:slug>/", views.article_detail, name="detail"),
+    path("<unicode_slug:slug>/", views.article_detail, name="detail"),
 ]

@@ -91,6 +91,10 @@ def test_script_choice_persists_in_a_cookie(client, seed):
 def test_toggle_refuses_to_redirect_off_site(client):
     response = client.get("/reading/script/zh-hans/?next=https://evil.example/")
     assert response["Location"] == "/"
+    # Our own host with a path that starts `//` once answered `Location: //evil.example/`.
+    for toggle in ("/reading/script/zh-hans/", "/reading/pinyin/on/"):
+        response = client.get(toggle, {"next": "https://testserver//evil.example/"})
+        assert response["Location"] == "/evil.example/"
 
 
 def test_pinyin_layer_puts_phrase_readings_over_the_text(client, seed):
