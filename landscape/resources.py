@@ -20,13 +20,26 @@ def _fk(attribute: str, model, key: str) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=attribute, widget=NaturalKeyWidget(model, field=key))
 
 
+class AliasesField(fields.Field):
+    """An entity's aliases as one "|"-separated column, in the export, the preview and the skip check.
+
+    The column is never set on the instance: `AliasesMixin.after_save_instance` makes the database match
+    it once the entity is saved.
+    """
+
+    def __init__(self):
+        super().__init__(column_name="aliases")
+
+    def get_value(self, instance):
+        if instance is None or instance.pk is None:
+            return ""
+        return ALIAS_SEPARATOR.join(sorted(alias.name for alias in instance.aliases.all()))
+
+
 class AliasesMixin:
     """Export an entity's aliases as one column and make the database match it on import."""
 
     entity_field = ""
-
-    def dehydrate_aliases(self, entity) -> str:
-        return ALIAS_SEPARATOR.join(sorted(alias.name for alias in entity.aliases.all()))
 
     @staticmethod
     def wanted_aliases(row) -> list[str] | None:
@@ -38,6 +51,15 @@ class AliasesMixin:
     def import_row(self, row, instance_loader, **kwargs):
         self._row_aliases = self.wanted_aliases(row)
         return super().import_row(row, instance_loader, **kwargs)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A row whose only change is its aliases is a change, not a row to skip."""
+        wanted = self.wanted_aliases(row)
+        if wanted is not None and original is not None and original.pk is not None:
+            current = self.fields["aliases"].get_value(original)
+            if ALIAS_SEPARATOR.join(wanted) != current:
+                return False
+        return super().skip_row(instance, original, row, import_validation_errors)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
@@ -64,11 +86,13 @@ class AliasesMixin:
         for name in names:
             if name not in current:
                 Alias.objects.create(name=name, **{self.entity_field: instance})
+        # Forget the prefetched aliases, so the preview shows the ones the row gives.
+        getattr(instance, "_prefetched_objects_cache", {}).pop("aliases", None)
 
 
 class CompanyResource(AliasesMixin, StrictResource):
     entity_field = "company"
-    aliases = fields.Field(column_name="aliases")
+    aliases = AliasesField()
 
     class Meta(StrictResource.Meta):
         model = Company
@@ -93,7 +117,7 @@ class CompanyResource(AliasesMixin, StrictResource):
 
 class PersonResource(AliasesMixin, StrictResource):
     entity_field = "person"
-    aliases = fields.Field(column_name="aliases")
+    aliases = AliasesField()
 
     class Meta(StrictResource.Meta):
         model = Person
