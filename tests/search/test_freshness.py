@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from articles.models import Article, Paragraph, Section
@@ -145,13 +145,16 @@ def test_quote_follows_its_article_and_speaker():
     assert found("理想", types=["quote"]) == []
 
 
-def test_deleting_a_speaker_updates_their_quotes():
+def test_unlinking_a_speaker_updates_their_quotes():
     article = make_article("他說：落地上快三步。")
     speaker = make_person("王小川")
     quote = make_quote(paragraphs(article)[0], "落地上快三步。", speaker)
     quote.speaker_description = "一位創業者"
     quote.save()
-    speaker.delete()
+    with pytest.raises(ProtectedError):  # a person who speaks quotes cannot be deleted from under them
+        speaker.delete()
+    quote.speaker = None
+    quote.save()
     connection.check_constraints()
     assert found("落地", types=["quote"]) == ["一位創業者"]
 

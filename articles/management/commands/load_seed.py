@@ -1,4 +1,8 @@
-"""Load the shipped seed content once; later runs leave it (and editors' changes to it) alone."""
+"""Load the shipped seed content once; later runs leave it (and editors' changes to it) alone.
+
+Each fixture is loaded inside one revision, so every versioned object it holds starts with an initial
+version: its history has a first entry to compare with and restore.
+"""
 
 from pathlib import Path
 
@@ -6,6 +10,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
 from django.db import transaction
+
+from articles.versioning import recorded_revision
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -25,6 +31,7 @@ class Command(BaseCommand):
                 if apps.get_model(model_label).objects.filter(**lookup).exists():
                     self.stdout.write(f"{filename}: already loaded, left unchanged")
                     continue
-                call_command("loaddata", str(FIXTURES_DIR / filename), verbosity=0)
+                with recorded_revision(None, f"Loaded from the seed ({filename})"):
+                    call_command("loaddata", str(FIXTURES_DIR / filename), verbosity=0)
                 self.stdout.write(self.style.SUCCESS(f"{filename}: loaded"))
             call_command("search_rebuild", stdout=self.stdout)
