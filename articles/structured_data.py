@@ -83,13 +83,14 @@ def person_json_ld(person, request: HttpRequest) -> dict:
     }
     if person.name_en:
         data["alternateName"] = person.name_en
-    affiliations = [a for a in person.affiliations.all() if a.company_id and a.company.published]
+    # Only organisations with a published page: an unpublished company is never named here.
+    affiliations = [a for a in person.affiliations.all() if a.public_company]
     if affiliations:
         data["affiliation"] = [
             {
                 "@type": "Organization",
-                "name": a.company.name_zh,
-                "url": request.build_absolute_uri(a.company.get_absolute_url()),
+                "name": a.public_company.name_zh,
+                "url": request.build_absolute_uri(a.public_company.get_absolute_url()),
             }
             for a in affiliations
         ]

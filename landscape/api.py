@@ -89,11 +89,6 @@ def _url(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
 
 
-def _public(entity):
-    """Return the entity when it is published: an unpublished one is never linked or named by slug."""
-    return entity if entity is not None and entity.published else None
-
-
 class CompanyRef(Schema):
     slug: str
     name_zh: ScriptText
@@ -208,7 +203,9 @@ class PersonSummary(Schema):
 
 
 class AffiliationOut(Schema):
-    organisation: ScriptText = Field(description="The organisation's name, whether or not it has a page.")
+    organisation: ScriptText = Field(
+        description="The organisation's name: the published company's, or as the editor wrote it."
+    )
     company: CompanyRef | None = Field(description="The published company, when the role was at one.")
     role: ScriptText
     start_year: int | None
@@ -216,11 +213,11 @@ class AffiliationOut(Schema):
 
     @staticmethod
     def resolve_organisation(obj) -> str:
-        return obj.organisation_name
+        return obj.public_organisation_name
 
     @staticmethod
     def resolve_company(obj):
-        return _public(obj.company)
+        return obj.public_company
 
 
 class PersonDetail(PersonSummary):
@@ -257,20 +254,26 @@ class QuoteOut(CitedOut):
 
     id: int = Field(description="Stable for the life of the quote; use it with /quotes/{id}.")
     text: ScriptText
-    speaker_name: ScriptText
+    speaker_name: ScriptText = Field(
+        description="The published speaker's name, else the speaker as the article wrote them; may be empty."
+    )
     speaker: PersonRef | None = Field(description="The speaker, when they have a published page.")
     speaker_role: ScriptText = Field(description="The speaker's role at the time.")
     occasion: ScriptText
-    company: CompanyRef | None
+    company: CompanyRef | None = Field(description="The published company the quote is about.")
     featured: bool
 
     @staticmethod
+    def resolve_speaker_name(obj) -> str:
+        return obj.public_attribution.name
+
+    @staticmethod
     def resolve_speaker(obj):
-        return _public(obj.speaker)
+        return obj.public_attribution.speaker
 
     @staticmethod
     def resolve_company(obj):
-        return _public(obj.company)
+        return obj.public_attribution.company
 
 
 class FigureOut(CitedOut):
@@ -292,11 +295,11 @@ class FigureOut(CitedOut):
 
     @staticmethod
     def resolve_company(obj):
-        return _public(obj.company)
+        return obj.public_company
 
     @staticmethod
     def resolve_product(obj):
-        return obj.product if obj.product is not None and obj.product.company.published else None
+        return obj.public_product
 
 
 class CompanyFilters(Schema):

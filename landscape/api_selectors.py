@@ -50,7 +50,7 @@ def published_companies_in_full() -> QuerySet[Company]:
         Prefetch("products", queryset=Product.objects.order_by("kind", "name", "pk")),
         Prefetch(
             "affiliations",
-            queryset=Affiliation.objects.filter(person__published=True)
+            queryset=Affiliation.objects.public()
             .select_related("person")
             .order_by("person__name_zh", "-start_year", "pk"),
             to_attr="public_affiliations",
@@ -69,7 +69,7 @@ def published_people(*, q: str | None = None, company: str | None = None) -> Que
         people = people.filter(
             Exists(
                 Affiliation.objects.filter(
-                    person=OuterRef("pk"), company__slug=company, company__published=True
+                    person=OuterRef("pk"), company__in=Company.objects.published().filter(slug=company)
                 )
             )
         )
@@ -77,13 +77,13 @@ def published_people(*, q: str | None = None, company: str | None = None) -> Que
 
 
 def published_people_in_full() -> QuerySet[Person]:
-    """Return published people with aliases and affiliations (companies joined, published or not)."""
+    """Return published people with aliases and the affiliations readers may see, companies joined."""
     return published_people().prefetch_related(
         Prefetch(
             "affiliations",
-            queryset=Affiliation.objects.select_related("company").order_by(
-                "-start_year", "organisation", "pk"
-            ),
+            queryset=Affiliation.objects.public()
+            .select_related("company")
+            .order_by("-start_year", "organisation", "pk"),
         )
     )
 
@@ -94,9 +94,9 @@ def published_quotes(
     """Return the quotes of published articles, narrowed by speaker, company and article slugs."""
     quotes = Quote.objects.published().for_listing()
     if speaker:
-        quotes = quotes.filter(speaker__slug=speaker, speaker__published=True)
+        quotes = quotes.filter(speaker__in=Person.objects.published().filter(slug=speaker))
     if company:
-        quotes = quotes.filter(company__slug=company, company__published=True)
+        quotes = quotes.filter(company__in=Company.objects.published().filter(slug=company))
     if article:
         quotes = quotes.filter(paragraph__section__article__slug=article)
     return quotes
@@ -115,12 +115,10 @@ def published_figures(
     """
     figures = Figure.objects.published().for_listing()
     if company:
-        figures = figures.filter(
-            Q(company__slug=company, company__published=True)
-            | Q(product__company__slug=company, product__company__published=True)
-        )
+        published = Company.objects.published().filter(slug=company)
+        figures = figures.filter(Q(company__in=published) | Q(product__company__in=published))
     if product:
-        figures = figures.filter(product__slug=product, product__company__published=True)
+        figures = figures.filter(product__in=Product.objects.published().filter(slug=product))
     if article:
         figures = figures.filter(paragraph__section__article__slug=article)
     if chart_group:

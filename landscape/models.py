@@ -1,4 +1,13 @@
-"""Companies, people, products, quotes, figures and mentions: the landscape the articles describe."""
+"""Companies, people, products, quotes, figures and mentions: the landscape the articles describe.
+
+Publication has one rule per model, written once here: `Company.objects.published()` and
+`Person.objects.published()` (with `is_public` on an instance, and `_published()` across a relation);
+products follow their company; quotes, figures and mentions follow their article. Public surfaces name a
+related company or person only through `public_or_none()` and the `public_*` helpers below, so nothing
+unpublished is ever named from its own record.
+"""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,6 +22,16 @@ def _in_published_articles(prefix: str = "") -> Q:
     return Q(**{f"{prefix}paragraph__section__article__in": Article.objects.published()})
 
 
+def _published(prefix: str = "") -> Q:
+    """Return the condition that makes a company or person public, for the row at `prefix`."""
+    return Q(**{f"{prefix}published": True})
+
+
+def public_or_none(entity):
+    """Return the company or person when readers may see it, else None: never name a hidden one."""
+    return entity if entity is not None and entity.is_public else None
+
+
 class SlugManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -20,7 +39,7 @@ class SlugManager(models.Manager):
 
 class CompanyQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(published=True)
+        return self.filter(_published())
 
 
 class CompanyManager(SlugManager.from_queryset(CompanyQuerySet)):
@@ -69,10 +88,15 @@ class Company(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    @property
+    def is_public(self) -> bool:
+        """Tell whether readers may see the company: `Company.objects.published()` for one row."""
+        return self.published
+
 
 class PersonQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(published=True)
+        return self.filter(_published())
 
 
 class PersonManager(SlugManager.from_queryset(PersonQuerySet)):
@@ -100,6 +124,11 @@ class Person(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def is_public(self) -> bool:
+        """Tell whether readers may see the person: `Person.objects.published()` for one row."""
+        return self.published
 
 
 class AliasManager(models.Manager):
@@ -144,7 +173,17 @@ class Alias(models.Model):
         return self.company or self.person
 
 
-class AffiliationManager(models.Manager):
+class AffiliationQuerySet(models.QuerySet):
+    def public(self):
+        """Roles readers may see: a published person's, at an organisation that can be named in public.
+
+        A role at an unpublished company shows the organisation as the editor wrote it; without that,
+        the role is left out rather than shown at a nameless place.
+        """
+        return self.filter(_published("person__")).filter(_published("company__") | ~Q(organisation=""))
+
+
+class AffiliationManager(models.Manager.from_queryset(AffiliationQuerySet)):
     def get_by_natural_key(self, person_slug, company_slug, organisation, role):
         return self.get(
             person__slug=person_slug,
@@ -158,8 +197,10 @@ class Affiliation(models.Model):
     """A person's role at an organisation over a span of years."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
+    # A record that names a company, person or product from elsewhere refuses its deletion (PROTECT);
+    # what belongs to it goes with it and is recovered with it (articles/deletion.py).
     company = models.ForeignKey(
-        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="affiliations"
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="affiliations"
     )
     organisation = models.CharField(
         max_length=200, blank=True, help_text="The organisation's name when it is not a company here."
@@ -210,6 +251,16 @@ class Affiliation(models.Model):
         return self.company.name_zh if self.company_id else self.organisation
 
     @property
+    def public_company(self) -> "Company | None":
+        return public_or_none(self.company)
+
+    @property
+    def public_organisation_name(self) -> str:
+        """Name the organisation as readers may see it: a published company's name, else the editor's."""
+        company = self.public_company
+        return company.name_zh if company else self.organisation
+
+    @property
     def years(self) -> str:
         if self.start_year is None and self.end_year is None:
             return ""
@@ -220,7 +271,7 @@ class Affiliation(models.Model):
 class ProductQuerySet(models.QuerySet):
     def published(self):
         """Products of published companies; a product has no publication of its own."""
-        return self.filter(company__published=True)
+        return self.filter(_published("company__"))
 
 
 class ProductManager(SlugManager.from_queryset(ProductQuerySet)):
@@ -252,6 +303,10 @@ class Product(models.Model):
     def get_absolute_url(self):
         return f"{self.company.get_absolute_url()}#product-{self.slug}"
 
+    @property
+    def is_public(self) -> bool:
+        return self.company.is_public
+
     def natural_key(self):
         return (self.slug,)
 
@@ -265,6 +320,22 @@ class ParagraphNaturalKeyManager(models.Manager):
 
     def get_by_natural_key(self, anchor, value):
         return self.get(paragraph__anchor=anchor, **{self.key_field: value})
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who said a quote, as readers may see it; `speaker` and `company` are set only when published."""
+
+    name: str
+    speaker: "Person | None"
+    role: str
+    company: "Company | None"
+    occasion: str
+
+    @property
+    def text(self) -> str:
+        """Return the attribution as one line: name, role and occasion, those that are there."""
+        return "，".join(part for part in (self.name, self.role, self.occasion) if part)
 
 
 class QuoteQuerySet(models.QuerySet):
@@ -285,7 +356,7 @@ class Quote(models.Model):
 
     text = models.TextField(help_text="The exact words, as they appear in the paragraph.")
     speaker = models.ForeignKey(
-        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes"
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes"
     )
     speaker_description = models.CharField(
         max_length=200, blank=True, help_text="Who spoke, when the article does not name them."
@@ -294,7 +365,7 @@ class Quote(models.Model):
     occasion = models.CharField(max_length=200, blank=True)
     paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="quotes")
     company = models.ForeignKey(
-        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="quotes"
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes"
     )
     featured = models.BooleanField(default=False, db_index=True)
 
@@ -328,7 +399,24 @@ class Quote(models.Model):
 
     @property
     def speaker_name(self) -> str:
+        """Name the speaker for editors, published or not; public surfaces use `public_attribution`."""
         return self.speaker.name_zh if self.speaker_id else self.speaker_description
+
+    @property
+    def public_attribution(self) -> Attribution:
+        """Return who said it as readers may see it, the one rule every public surface follows.
+
+        A published speaker is named and linked; an unpublished one is shown as the article wrote them
+        (the speaker description), unlinked, or not named at all. An unpublished company is left out.
+        """
+        speaker = public_or_none(self.speaker)
+        return Attribution(
+            name=speaker.name_zh if speaker else self.speaker_description,
+            speaker=speaker,
+            role=self.speaker_role,
+            company=public_or_none(self.company),
+            occasion=self.occasion,
+        )
 
 
 class FigureQuerySet(models.QuerySet):
@@ -355,10 +443,10 @@ class Figure(models.Model):
     unit = models.CharField(max_length=32, blank=True, help_text="E.g. 個, 塊, 元, %, 年.")
     as_of = models.DateField(null=True, blank=True, help_text="The date the number describes.")
     company = models.ForeignKey(
-        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="figures"
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="figures"
     )
     product = models.ForeignKey(
-        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="figures"
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="figures"
     )
     paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="figures")
     chart_group = models.SlugField(
@@ -392,6 +480,20 @@ class Figure(models.Model):
     def short_label(self) -> str:
         return self.chart_label or self.label
 
+    @property
+    def public_company(self) -> "Company | None":
+        return public_or_none(self.company)
+
+    @property
+    def public_product(self) -> "Product | None":
+        return self.product if self.product is not None and self.product.is_public else None
+
+    @property
+    def public_owner(self) -> "Company | None":
+        """Return the published company the figure is about: its product's maker, else its company."""
+        product = self.public_product
+        return product.company if product else self.public_company
+
 
 class MentionQuerySet(models.QuerySet):
     def confirmed(self):
@@ -402,7 +504,7 @@ class MentionQuerySet(models.QuerySet):
         return (
             self.confirmed()
             .filter(_in_published_articles())
-            .filter(Q(company__published=True) | Q(person__published=True))
+            .filter(_published("company__") | _published("person__"))
         )
 
     def in_article(self, article):
@@ -428,10 +530,10 @@ class Mention(models.Model):
     # The text the span covered when it was found; a paragraph edit that moves it makes the mention stale.
     text = models.CharField(max_length=100)
     company = models.ForeignKey(
-        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="mentions"
     )
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="mentions"
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.SUGGESTED, db_index=True)
 

@@ -70,7 +70,8 @@ def company_profile(*, slug: str) -> dict:
         slug=slug,
     )
     affiliations = (
-        Affiliation.objects.filter(company=company, person__published=True)
+        Affiliation.objects.public()
+        .filter(company=company)
         .select_related("person")
         .order_by("person__name_zh", "-start_year")
     )
@@ -94,7 +95,7 @@ def person_profile(*, slug: str) -> dict:
     """Return a published person with everything their page shows; 404 when they are not public."""
     person = get_object_or_404(
         Person.objects.published().prefetch_related(
-            Prefetch("affiliations", queryset=Affiliation.objects.select_related("company")),
+            Prefetch("affiliations", queryset=Affiliation.objects.public().select_related("company")),
             "aliases",
         ),
         slug=slug,

@@ -59,7 +59,7 @@ def _paragraphs():
 
 def _quotes():
     return Quote.objects.filter(paragraph__section__article__in=_indexable_articles()).select_related(
-        "speaker", "paragraph__section__article"
+        "speaker", "company", "paragraph__section__article"
     )
 
 
@@ -112,8 +112,9 @@ def _paragraph_document(paragraph: Paragraph) -> SearchDocument:
 def _quote_document(quote: Quote) -> SearchDocument:
     paragraph = quote.paragraph
     article = paragraph.section.article
-    speaker = quote.speaker_name
-    attribution = "，".join(part for part in (speaker, quote.speaker_role, quote.occasion) if part)
+    # Named as readers may see the speaker: an unpublished one only as the article wrote them.
+    who = quote.public_attribution
+    speaker, attribution = who.name, who.text
     return _document(
         kind=Kind.QUOTE,
         source=quote,

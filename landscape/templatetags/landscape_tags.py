@@ -86,7 +86,7 @@ def link_mentions(text: str, mentions) -> SafeString:
 
     def wrap(mention):
         entity = mention.entity
-        if entity is None or not entity.published:
+        if entity is None or not entity.is_public:
             return escape(mention.text)
         kind = entity._meta.model_name
         return format_html(

@@ -1,4 +1,10 @@
-"""Property: whatever editors publish, unpublish or hide, the API shows only what is public."""
+"""Property: whatever editors publish, unpublish or hide, no public surface shows what is not public.
+
+The surfaces are every public page, every API endpoint, search (page and API), the Atom feed, the sitemap
+and robots.txt. Entity names are unique marker strings that no article text contains: the articles call
+their companies and people by other words (文中公司0, 文中人物0), so any name of an unpublished company
+or person seen anywhere can only have come from that entity's own record.
+"""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles.models import Annotation, Article, Paragraph
-from landscape.models import Affiliation, Company, Person
+from articles.variants import VARIANTS, convert
+from landscape.models import Affiliation, Company, Person, Product
 from tests.factories import make_article
 
 from .factories import (
@@ -25,6 +32,10 @@ from .factories import (
 ARTICLES, COMPANIES, PEOPLE, ANNOTATIONS_PER_ARTICLE = 3, 3, 2, 2
 NOTES = ARTICLES * ANNOTATIONS_PER_ARTICLE
 LISTS = ["/api/v1/articles", "/api/v1/companies", "/api/v1/people", "/api/v1/quotes", "/api/v1/figures"]
+PAGES = ["/", "/articles/", "/landscape/", "/quotes/", "/figures/", "/feeds/articles.atom", "/sitemap.xml"]
+PAGES += ["/robots.txt"]
+# Every marker and every entity name in the world holds one of these words.
+SEARCH_WORDS = ("標記", "本名", "又名", "hush")
 
 
 @dataclass
@@ -37,6 +48,8 @@ class World:
     figures: dict[int, list] = field(default_factory=dict)
     # Text found only in one article's paragraphs, quotes and figures.
     markers: dict[int, list[str]] = field(default_factory=dict)
+    # What names an entity from its own record: its names, aliases and, for a company, its products.
+    names: dict[Company | Person, list[str]] = field(default_factory=dict)
 
     def article_of(self, annotation: Annotation) -> Article:
         return next(article for article in self.articles if article.pk == annotation.article_id)
@@ -44,26 +57,55 @@ class World:
 
 def build_world() -> World:
     """Articles that quote, count and mention companies and people, with notes of both visibilities."""
-    companies = [make_company(name_zh=f"可見公司{i}", slug=f"visible-co-{i}") for i in range(COMPANIES)]
-    people = [make_person(name_zh=f"可見人物{i}", slug=f"visible-person-{i}") for i in range(PEOPLE)]
+    companies = [
+        make_company(name_zh=f"公司本名{i}", name_en=f"Hushco{i}", slug=f"visible-co-{i}")
+        for i in range(COMPANIES)
+    ]
+    people = [
+        make_person(name_zh=f"人物本名{i}", name_en=f"Hushperson{i}", slug=f"visible-person-{i}")
+        for i in range(PEOPLE)
+    ]
+    products = []
     for i, company in enumerate(companies):
-        make_alias(f"別稱{i}", company=company)
-        Affiliation.objects.create(person=people[i % PEOPLE], company=company, role="創始人")
+        make_alias(f"公司又名{i}", company=company)
+        products.append(Product.objects.create(name=f"產品本名{i}", slug=f"product-{i}", company=company))
+        # One role also names its organisation in the editor's words, shown when the company is hidden.
+        organisation = f"登記機構{i}" if i == 1 else ""
+        Affiliation.objects.create(
+            person=people[i % PEOPLE], company=company, organisation=organisation, role="創始人"
+        )
+    for i, person in enumerate(people):
+        make_alias(f"人物又名{i}", person=person)
     world = World(articles=[], companies=companies, people=people, annotations=[])
+    for i, company in enumerate(companies):
+        world.names[company] = [company.name_zh, company.name_en, f"公司又名{i}", products[i].name]
+    for i, person in enumerate(people):
+        world.names[person] = [person.name_zh, person.name_en, f"人物又名{i}"]
     for a in range(ARTICLES):
         article = make_article(title=f"標記文章{a}", slug=f"marked-article-{a}", sections=1, paragraphs=2)
         paragraphs = list(Paragraph.objects.filter(section__article=article).order_by("position"))
+        # The article's own words for the company and the person: shown whatever their state, never linked
+        # while the entity is unpublished.
+        said_company, said_person = f"文中公司{a % COMPANIES}", f"文中人物{a % PEOPLE}"
         for p, paragraph in enumerate(paragraphs):
-            paragraph.text = f"段落標記{a}-{p}：可見公司{a % COMPANIES}與可見人物{a % PEOPLE}談大模型。"
+            paragraph.text = f"段落標記{a}-{p}：{said_company}與{said_person}談大模型。"
             paragraph.save()
         first, second = paragraphs
         company, person = companies[a % COMPANIES], people[a % PEOPLE]
-        make_mention(first, first.text.index("可見公司"), first.text.index("可見公司") + 5, company=company)
-        make_mention(first, first.text.index("可見人物"), first.text.index("可見人物") + 5, person=person)
-        world.quotes[article.pk] = [
-            make_quote(second, speaker=person, company=company, text=f"引語標記{a}"),
+        at = first.text.index(said_company)
+        make_mention(first, at, at + len(said_company), company=company)
+        at = first.text.index(said_person)
+        make_mention(first, at, at + len(said_person), person=person)
+        # Every other quote keeps the article's words for its speaker; the rest have only the speaker link.
+        described = {"speaker_description": said_person} if a % 2 == 0 else {}
+        quote = make_quote(
+            second, speaker=person, company=company, text=f"引語標記{a}", featured=True, **described
+        )
+        world.quotes[article.pk] = [quote]
+        world.figures[article.pk] = [
+            make_figure(second, company=company, label=f"數字標記{a}", chart_group="marked"),
+            make_figure(second, product=products[a % COMPANIES], label=f"產品數字標記{a}"),
         ]
-        world.figures[article.pk] = [make_figure(second, company=company, label=f"數字標記{a}")]
         for n in range(ANNOTATIONS_PER_ARTICLE):
             world.annotations.append(make_annotation(first, 0, 4, body=f"註釋標記{a}-{n}"))
         world.markers[article.pk] = [
@@ -108,25 +150,49 @@ def apply(world: World, article_plan, company_plan, person_plan, annotation_plan
         annotation.save()
 
 
-def fetch(client, world: World) -> tuple[str, list[int]]:
-    """Request every list and every object's detail; return the successful bodies and all statuses."""
+def surfaces(world: World) -> list[str]:
+    """Return every public URL of the world: pages, feed, sitemap, search and the API, lists and details."""
     urls = [f"{url}?limit=100" for url in LISTS]
-    # Every marker and every entity name in the world holds one of these words.
-    urls += [f"/api/v1/search?q={word}&limit=100" for word in ("標記", "可見", "別稱")]
+    urls += [f"/api/v1/search?q={word}&limit=100" for word in SEARCH_WORDS]
     urls += [f"/api/v1/articles/{a.slug}?variant=zh-hans" for a in world.articles]
     urls += [f"/api/v1/articles/{a.slug}" for a in world.articles]
     urls += [f"/api/v1/companies/{c.slug}" for c in world.companies]
     urls += [f"/api/v1/people/{p.slug}" for p in world.people]
     urls += [f"/api/v1/quotes/{q.pk}" for quotes in world.quotes.values() for q in quotes]
     urls += [f"/api/v1/figures/{f.pk}" for figures in world.figures.values() for f in figures]
-    bodies, statuses = [], {}
-    for url in urls:
+    urls += [f"/api/v1/quotes?speaker={p.slug}&limit=100" for p in world.people]
+    urls += [f"/api/v1/people?company={c.slug}&limit=100" for c in world.companies]
+    urls += [f"/api/v1/figures?company={c.slug}&limit=100" for c in world.companies]
+    urls += [*PAGES, "/?variant=zh-hans", "/quotes/?variant=zh-hans"]
+    urls += [f"/search?q={word}" for word in SEARCH_WORDS]
+    urls += [f"/search?q={word}&variant=zh-hans" for word in SEARCH_WORDS]
+    urls += [a.get_absolute_url() for a in world.articles]
+    urls += [f"{a.get_absolute_url()}?variant=zh-hans" for a in world.articles]
+    urls += [f"/quotes/?article={a.slug}" for a in world.articles]
+    urls += [f"/quotes/?speaker={p.slug}" for p in world.people]
+    urls += [f"/quotes/?company={c.slug}" for c in world.companies]
+    urls += [e.get_absolute_url() for e in [*world.companies, *world.people]]
+    return urls
+
+
+def fetch(client, world: World) -> tuple[str, str, dict[str, int]]:
+    """Request every surface; return the successful bodies, every body (refusals too) and all statuses."""
+    served, answered, statuses = [], [], {}
+    for url in surfaces(world):
         response = client.get(url)
-        assert response.status_code in (200, 404), (url, response.content)
+        # 400: a quote filter naming what is not public is refused with the form, as an unknown one is.
+        assert response.status_code in (200, 400, 404), (url, response.content)
         statuses[url] = response.status_code
+        body = response.content.decode()
+        answered.append(body)
         if response.status_code == 200:
-            bodies.append(response.content.decode())
-    return "\n".join(bodies), statuses
+            served.append(body)
+    return "\n".join(served), "\n".join(answered), statuses
+
+
+def spellings(name: str) -> set[str]:
+    """Return a name as written and in each script the site can serve it in."""
+    return {name, *(convert(name, variant) for variant in VARIANTS)}
 
 
 @pytest.fixture
@@ -147,7 +213,7 @@ def test_nothing_unpublished_or_internal_is_ever_served(
     client, world, article_plan, company_plan, person_plan, annotation_plan
 ):
     apply(world, article_plan, company_plan, person_plan, annotation_plan)
-    served, statuses = fetch(client, world)
+    served, answered, statuses = fetch(client, world)
 
     found = client.get("/api/v1/search", {"q": "段落標記", "limit": 100}).content.decode()
     for article in world.articles:
@@ -160,10 +226,18 @@ def test_nothing_unpublished_or_internal_is_ever_served(
     for entity in [*world.companies, *world.people]:
         kind = "companies" if isinstance(entity, Company) else "people"
         assert statuses[f"/api/v1/{kind}/{entity.slug}"] == (200 if entity.published else 404)
+        assert statuses[entity.get_absolute_url()] == (200 if entity.published else 404)
+        names = {spelling for name in world.names[entity] for spelling in spellings(name)}
+        if entity.published:
+            # The markers can be seen: a published entity's names are on its own page and in the API.
+            assert entity.name_zh in served and entity.name_en in served
+            continue
+        # No surface names an unpublished entity, not even a refusal or a not-found page.
+        for name in names:
+            assert name not in answered, (entity.slug, name)
         # Slugs and URLs name an entity's page; an unpublished one has none to name.
-        if not entity.published:
-            assert entity.slug not in served
-            assert entity.get_absolute_url() not in served
+        assert entity.slug not in served
+        assert entity.get_absolute_url() not in served
     for annotation in world.annotations:
         shown = (
             annotation.visibility == Annotation.Visibility.PUBLIC and world.article_of(annotation).is_public
