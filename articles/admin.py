@@ -33,7 +33,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import workflow
@@ -46,11 +45,12 @@ from .annotations import (
     annotations_reattach_article,
     render_note,
 )
+from .deletion import RecordedDeletionInlineMixin, RecoverableDeletionMixin
 from .models import Annotation, Article, Paragraph, Section, Topic
 from .resources import AnnotationResource, ExchangeAdminMixin
 from .services import article_ingest, article_preview
 from .textpipeline import IngestInputError, decode_raw_article
-from .versioning import recorded_revision, register_versioned_models
+from .versioning import RestoringVersionAdmin, recorded_revision, register_versioned_models, restoring
 
 # The admin loads before this app's ready(): register with the follows now, or VersionAdmin would
 # register Section without its paragraphs.
@@ -59,12 +59,9 @@ register_versioned_models()
 admin.site.site_header = "百模 Baimo"
 admin.site.site_title = "百模 Baimo"
 
-# Set on the request while a revision is restored: what the article's workflow state was before.
-RESTORE_STATE_ATTR = "_article_state_before_restore"
-
 
 @admin.register(Topic)
-class TopicAdmin(VersionAdmin):
+class TopicAdmin(RestoringVersionAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -73,7 +70,7 @@ class TopicAdmin(VersionAdmin):
 # --- Article ---------------------------------------------------------------------------------------------
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(RecordedDeletionInlineMixin, admin.TabularInline):
     model = Section
     fields = ["position", "heading", "paragraph_count", "anchor"]
     readonly_fields = ["paragraph_count", "anchor"]
@@ -353,7 +350,7 @@ def _compare(old: _Snapshot, new: _Snapshot) -> dict:
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(RecoverableDeletionMixin, RestoringVersionAdmin):
     form = ArticleAdminForm
     list_display = ["title", "status", "publish_at", "open_annotations", "original_source", "updated_at"]
     list_filter = ["status", "topics", "language"]
@@ -417,11 +414,8 @@ class ArticleAdmin(VersionAdmin):
         return readonly
 
     def save_model(self, request, obj, form, change):
-        before = getattr(request, RESTORE_STATE_ATTR, None)
-        if before is not None:
-            # Restoring old content never changes whether or when the article is public.
-            obj.status, obj.publish_at = before
-        elif not workflow.can_publish(request.user):
+        # A restore keeps the status and publish time itself (RestoringVersionAdmin.save_model).
+        if restoring(request) is None and not workflow.can_publish(request.user):
             stored = (
                 Article.objects.filter(pk=obj.pk).values_list("status", "publish_at").first()
                 if change
@@ -435,6 +429,8 @@ class ArticleAdmin(VersionAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if restoring(request) is not None:
+            return  # re-attached once the restore is done (RestoringVersionAdmin.restore_finished)
         result = annotations_reattach_article(article=form.instance)
         if result.orphaned:
             self.message_user(
@@ -443,7 +439,8 @@ class ArticleAdmin(VersionAdmin):
                 messages.WARNING,
             )
 
-    # Restoring: keep the workflow state (see save_model); a recovered article comes back as a draft.
+    # Restoring keeps the status, publish time and slug (RestoringVersionAdmin, articles/versioning.py);
+    # a recovered article comes back as a draft.
 
     revision_form_template = "admin/articles/article/revision_form.html"
 
@@ -451,39 +448,15 @@ class ArticleAdmin(VersionAdmin):
         state = Article.objects.filter(pk=unquote(object_id)).values_list("status", "publish_at").first()
         extra = dict(extra_context or {})
         if state is not None:
-            setattr(request, RESTORE_STATE_ATTR, state)
             extra["current_status"] = Article.Status(state[0]).label
             extra["current_publish_at"] = state[1]
             extra["title"] = "Restore an earlier version"
         return super().revision_view(request, object_id, version_id, extra)
 
-    def recover_view(self, request, version_id, extra_context=None):
-        setattr(request, RESTORE_STATE_ATTR, (Article.Status.DRAFT, None))
-        return super().recover_view(request, version_id, extra_context)
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if getattr(request, RESTORE_STATE_ATTR, None) is None:
-            return fieldsets
-        # A restore keeps the status and publish time as they are now: offering the version's values
-        # in the form would suggest they come back too.
-        kept = {"status", "publish_at"}
-        return [
-            (name, {**options, "fields": [f for f in options["fields"] if f not in kept]})
-            for name, options in fieldsets
-            if set(options["fields"]) - kept
-        ]
-
-    def response_change(self, request, obj):
-        state = getattr(request, RESTORE_STATE_ATTR, None)
-        if state is None:
-            return super().response_change(request, obj)
-        if request.resolver_match and request.resolver_match.url_name == "articles_article_recover":
-            done = f"Recovered “{obj}” as a draft."
-        else:
-            done = f"Restored the text of “{obj}”; it stays {obj.get_status_display().lower()}."
-        self.message_user(request, done, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[quote(obj.pk)]))
+    def restore_message(self, request, obj, restore):
+        if restore.recovering:
+            return f"Recovered “{obj}” as a draft."
+        return f"Restored the text of “{obj}”; it stays {obj.get_status_display().lower()}."
 
     # Bulk workflow actions. Publishing ones need the publish permission to be listed at all, and the
     # services refuse them again for anyone without it.
@@ -945,7 +918,7 @@ def paragraph_on_site(paragraph: Paragraph) -> str | None:
     return paragraph.get_absolute_url() if paragraph.section.article.is_public else None
 
 
-class ParagraphInline(admin.StackedInline):
+class ParagraphInline(RecordedDeletionInlineMixin, admin.StackedInline):
     model = Paragraph
     fields = [("position", "kind", "anchor"), "text"]
     readonly_fields = ["anchor"]
@@ -962,7 +935,7 @@ class ParagraphInline(admin.StackedInline):
 
 
 @admin.register(Section)
-class SectionAdmin(VersionAdmin):
+class SectionAdmin(RecoverableDeletionMixin, RestoringVersionAdmin):
     list_display = ["__str__", "article", "position", "anchor"]
     list_select_related = ["article"]
     list_filter = ["article__status"]
@@ -981,6 +954,8 @@ class SectionAdmin(VersionAdmin):
         super().save_related(request, form, formsets, change)
         # The article's history is where editors look: record the article (with all its text) too.
         reversion.add_to_revision(form.instance.article)
+        if restoring(request) is not None:
+            return  # re-attached once the restore is done (RestoringVersionAdmin.restore_finished)
         # Paragraphs split, merged or deleted in the inline: give orphans a last chance to re-attach.
         result = annotations_reattach_article(article=form.instance.article)
         if result.orphaned:
@@ -993,7 +968,7 @@ class SectionAdmin(VersionAdmin):
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(VersionAdmin):
+class ParagraphAdmin(RecoverableDeletionMixin, RestoringVersionAdmin):
     list_display = ["anchor", "excerpt", "kind", "section", "position"]
     list_filter = ["kind", "section__article"]
     list_select_related = ["section", "section__article"]
@@ -1058,7 +1033,7 @@ class AnnotationAdminForm(forms.ModelForm):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(ExchangeAdminMixin, VersionAdmin):
+class AnnotationAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     form = AnnotationAdminForm
     resource_classes = [AnnotationResource]
     list_display = ["__str__", "article", "paragraph_anchor", "kind", "visibility", "status", "orphaned"]

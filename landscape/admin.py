@@ -1,3 +1,4 @@
+import reversion
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -5,14 +6,32 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from reversion.admin import VersionAdmin
 
+from articles.deletion import RecoverableDeletionMixin
 from articles.models import Article
 from articles.resources import ExchangeAdminMixin
+from articles.versioning import RestoringVersionAdmin, keep_on_restore
 
 from .models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
 from .resources import CompanyResource, FigureResource, PersonResource, ProductResource, QuoteResource
-from .services import mentions_detect, mentions_set_status
+from .services import (
+    company_publish,
+    company_unpublish,
+    mentions_detect,
+    mentions_set_status,
+    person_publish,
+    person_unpublish,
+)
+
+# Restoring a version never publishes, unpublishes or moves an entry; a recovered one comes back unpublished.
+keep_on_restore(Company, ["published", "slug"], recovered_as={"published": False})
+keep_on_restore(Person, ["published", "slug"], recovered_as={"published": False})
+keep_on_restore(Product, ["slug"])
+
+# Mentions have no history page of their own; they are versioned so that a deleted article, section or
+# paragraph is recovered with them (articles/deletion.py).
+if not reversion.is_registered(Mention):
+    reversion.register(Mention)
 
 
 class AliasInline(admin.TabularInline):
@@ -44,20 +63,35 @@ class AffiliationInline(admin.TabularInline):
     extra = 0
 
 
-@admin.action(description="Publish the selected entries")
+def _publish_each(modeladmin, request, queryset, *, published: bool) -> None:
+    """Publish or unpublish each selected company or person through the service a single edit uses.
+
+    The service saves the row, so the search index follows, and records a revision with the user.
+    """
+    changed = 0
+    for entry in queryset.order_by("pk"):
+        if isinstance(entry, Company):
+            service = company_publish if published else company_unpublish
+            changed += service(company=entry, user=request.user)
+        else:
+            service = person_publish if published else person_unpublish
+            changed += service(person=entry, user=request.user)
+    done = "published" if published else "unpublished"
+    modeladmin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
+
+
+@admin.action(description="Publish the selected entries", permissions=["change"])
 def make_published(modeladmin, request, queryset):
-    changed = queryset.update(published=True)
-    modeladmin.message_user(request, f"{changed} published.", messages.SUCCESS)
+    _publish_each(modeladmin, request, queryset, published=True)
 
 
-@admin.action(description="Unpublish the selected entries")
+@admin.action(description="Unpublish the selected entries", permissions=["change"])
 def make_unpublished(modeladmin, request, queryset):
-    changed = queryset.update(published=False)
-    modeladmin.message_user(request, f"{changed} unpublished.", messages.SUCCESS)
+    _publish_each(modeladmin, request, queryset, published=False)
 
 
 @admin.register(Company)
-class CompanyAdmin(ExchangeAdminMixin, VersionAdmin):
+class CompanyAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [CompanyResource]
     list_display = ["name_zh", "name_en", "layer", "country", "founded", "published"]
     list_filter = ["layer", "published", "country"]
@@ -68,7 +102,7 @@ class CompanyAdmin(ExchangeAdminMixin, VersionAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ExchangeAdminMixin, VersionAdmin):
+class PersonAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [PersonResource]
     list_display = ["name_zh", "name_en", "slug", "published"]
     list_filter = ["published", "affiliations__company__layer"]
@@ -97,7 +131,7 @@ class AffiliationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ExchangeAdminMixin, VersionAdmin):
+class ProductAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [ProductResource]
     list_display = ["name", "company", "kind"]
     list_filter = ["kind", "company__layer"]
@@ -108,7 +142,7 @@ class ProductAdmin(ExchangeAdminMixin, VersionAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(ExchangeAdminMixin, VersionAdmin):
+class QuoteAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [QuoteResource]
     list_display = ["short_text", "speaker_name", "company", "occasion", "featured", "article"]
     list_filter = ["featured", ("paragraph__section__article", admin.RelatedOnlyFieldListFilter)]
@@ -137,7 +171,7 @@ class QuoteAdmin(ExchangeAdminMixin, VersionAdmin):
 
 
 @admin.register(Figure)
-class FigureAdmin(ExchangeAdminMixin, VersionAdmin):
+class FigureAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [FigureResource]
     list_display = ["label", "value", "unit", "as_of", "chart_group", "company", "product", "article"]
     list_filter = ["chart_group", ("paragraph__section__article", admin.RelatedOnlyFieldListFilter)]
@@ -150,21 +184,21 @@ class FigureAdmin(ExchangeAdminMixin, VersionAdmin):
         return obj.paragraph.section.article
 
 
-@admin.action(description="Confirm the selected mentions")
+@admin.action(description="Confirm the selected mentions", permissions=["change"])
 def confirm_mentions(modeladmin, request, queryset):
-    changed = mentions_set_status(mentions=queryset, status=Mention.Status.CONFIRMED)
+    changed = mentions_set_status(mentions=queryset, status=Mention.Status.CONFIRMED, user=request.user)
     modeladmin.message_user(request, f"{changed} mentions confirmed.", messages.SUCCESS)
 
 
-@admin.action(description="Reject the selected mentions")
+@admin.action(description="Reject the selected mentions", permissions=["change"])
 def reject_mentions(modeladmin, request, queryset):
-    changed = mentions_set_status(mentions=queryset, status=Mention.Status.REJECTED)
+    changed = mentions_set_status(mentions=queryset, status=Mention.Status.REJECTED, user=request.user)
     modeladmin.message_user(request, f"{changed} mentions rejected.", messages.SUCCESS)
 
 
-@admin.action(description="Send the selected mentions back to suggested")
+@admin.action(description="Send the selected mentions back to suggested", permissions=["change"])
 def reopen_mentions(modeladmin, request, queryset):
-    changed = mentions_set_status(mentions=queryset, status=Mention.Status.SUGGESTED)
+    changed = mentions_set_status(mentions=queryset, status=Mention.Status.SUGGESTED, user=request.user)
     modeladmin.message_user(request, f"{changed} mentions reopened.", messages.SUCCESS)
 
 

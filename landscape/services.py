@@ -1,11 +1,18 @@
-"""Writes that touch several landscape rows."""
+"""Writes that touch several landscape rows, and the writes behind the admin's bulk actions.
+
+A bulk action calls the same service once per row as a single edit would save it, never
+`QuerySet.update()`: each save fires the signals that keep the search index current, and each change is
+recorded in the entry's history with who made it.
+"""
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from django.db.models import QuerySet
 
 from articles.models import Article, Paragraph
+from articles.versioning import recorded_revision
 
 from .matching import NameMatcher, unambiguous_names
 from .models import Alias, Company, Mention, Person
@@ -103,7 +110,62 @@ def mentions_detect(*, article: Article) -> MentionDetectionResult:
     return result
 
 
+def _require_change(user, model: type[models.Model], action: str) -> None:
+    opts = model._meta
+    if user is not None and not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+        raise PermissionDenied(f"You may not {action} {opts.verbose_name_plural}: only editors may.")
+
+
+def _set_published(entity: Company | Person, *, published: bool, user) -> bool:
+    """Publish or unpublish one company or person as its change form would; return whether it changed."""
+    model = type(entity)
+    _require_change(user, model, "publish or unpublish")
+    with transaction.atomic(), recorded_revision(user, "Published" if published else "Unpublished"):
+        current = model._default_manager.select_for_update().get(pk=entity.pk)
+        if current.published == published:
+            return False
+        current.published = published
+        current.save(update_fields=["published"])
+    entity.published = published
+    return True
+
+
+def company_publish(*, company: Company, user) -> bool:
+    """Publish the company: it is indexed for search and the change is recorded with its user."""
+    return _set_published(company, published=True, user=user)
+
+
+def company_unpublish(*, company: Company, user) -> bool:
+    """Take the company off the public site and out of search; record the change."""
+    return _set_published(company, published=False, user=user)
+
+
+def person_publish(*, person: Person, user) -> bool:
+    """Publish the person: they are indexed for search and the change is recorded with its user."""
+    return _set_published(person, published=True, user=user)
+
+
+def person_unpublish(*, person: Person, user) -> bool:
+    """Take the person off the public site and out of search; record the change."""
+    return _set_published(person, published=False, user=user)
+
+
+def mention_set_status(*, mention: Mention, status: Mention.Status, user=None) -> bool:
+    """Confirm, reject or reopen one mention as its change form would; return whether it changed."""
+    _require_change(user, Mention, "review")
+    if mention.status == status:
+        return False
+    with transaction.atomic(), recorded_revision(user, f"Marked the mention “{mention.text}” {status}"):
+        mention.status = status
+        mention.save(update_fields=["status"])
+    return True
+
+
 @transaction.atomic
-def mentions_set_status(*, mentions: QuerySet[Mention], status: Mention.Status) -> int:
-    """Confirm, reject or reopen the given mentions; return how many changed."""
-    return mentions.exclude(status=status).update(status=status)
+def mentions_set_status(*, mentions: QuerySet[Mention], status: Mention.Status, user=None) -> int:
+    """Confirm, reject or reopen the given mentions one by one; return how many changed."""
+    _require_change(user, Mention, "review")
+    return sum(
+        mention_set_status(mention=mention, status=status, user=user)
+        for mention in mentions.exclude(status=status).order_by("pk")
+    )

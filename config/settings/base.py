@@ -1,9 +1,13 @@
 """Settings shared by every environment; the others only override what differs."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
+
+from config.headers import add_static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -68,8 +72,6 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
 # A database that stops answering must fail a request in seconds, not hold its worker forever: libpq's
 # connect_timeout (whole seconds, at least 2) bounds connecting, statement_timeout (milliseconds) each
 # statement. 0 turns either off.
@@ -91,6 +93,7 @@ def with_postgresql_timeouts(database: dict) -> dict:
 
 
 DATABASES["default"] = with_postgresql_timeouts(DATABASES["default"])
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -126,6 +129,18 @@ LOGGING = {
 # Raw articles larger than this are refused by ingest: real articles are a few tens of kilobytes.
 INGEST_MAX_BYTES = 1_000_000
 
+# --- Imports (the admin's Import buttons; exchange/, articles/resources.py) ------------------------------
+# Files past these limits are refused on the import form before they are parsed, so an import always
+# finishes well inside a worker's timeout (the whole seed landscape is a few hundred rows, ~100 kB).
+INSTALLED_APPS += ["exchange"]
+IMPORTS_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+IMPORTS_MAX_XLSX_EXPANDED_BYTES = 50 * 1024 * 1024  # what an XLSX (a zip) may unpack to
+IMPORTS_MAX_ROWS = 1_000
+# A previewed file waits for its confirm in the database, which every app process shares; unconfirmed
+# ones older than this are deleted by the next import and by `manage.py purge_pending_imports`.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "exchange.storage.DatabaseStorage"
+IMPORTS_PENDING_MAX_AGE = 24 * 60 * 60  # seconds
+
 # --- Read API (/api/v1/) ---------------------------------------------------------------------------
 # CORS, HEAD, rate limits, ETag/Last-Modified and problem details for every path under this prefix.
 MIDDLEWARE += ["config.middleware.ApiMiddleware"]
@@ -141,3 +156,75 @@ API_TRUSTED_PROXY_COUNT = int(os.environ.get("API_TRUSTED_PROXY_COUNT", "0"))
 # How long the cache remembers when each URL's current body was first served (for Last-Modified);
 # a URL it forgot simply counts as modified now. Short, so random query strings do not pile up.
 API_VALIDATOR_TTL = 86400
+
+# --- Security headers, redirects and login throttling (config/headers.py, config/security.py) -----------
+# Mozilla HTTP Observatory grade A+ on every public page: a strict CSP without 'unsafe-inline', so no
+# template may carry an inline <script> or <style> or a style="" attribute (data blocks such as JSON-LD
+# are not scripts). CSP.NONCE is there for the rare inline element that must exist: give it
+# nonce="{{ csp_nonce }}" and the nonce appears in that response's header, and only there.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# The API docs (Swagger UI, from our static files) draw their icons from data: URIs: that page alone
+# may, through NinjaAPI's docs_decorator in config/api.py.
+SECURE_CSP_API_DOCS = {**SECURE_CSP, "img-src": [CSP.SELF, "data:"]}
+# Outside everything but SecurityMiddleware and WhiteNoise, so that answers other middleware make
+# (a 429, a CSRF failure, a 503) carry the headers too. Static files get theirs from WhiteNoise below.
+_AFTER_WHITENOISE = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+MIDDLEWARE[_AFTER_WHITENOISE:_AFTER_WHITENOISE] = [
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.headers.PermissionsPolicyMiddleware",
+    "config.security.MalformedRequestMiddleware",
+]
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
+TEMPLATES[0]["OPTIONS"]["context_processors"] += ["django.template.context_processors.csp"]
+# No page uses any of these browser features; "()" allows them to no origin, embedded frames included.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# HSTS is set in prod.py (one year by default); a development server on http:// must not send it.
+
+# Failed logins are throttled by django-axes, per user name *and* IP address together, so an attacker
+# locks out only their own guesses, never an editor signing in from elsewhere. Attempts are kept in the
+# database, which every app process shares (the cache would lose them in a Redis outage).
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+# The client's address as the API's rate limit reads it: X-Forwarded-For only as far as
+# API_TRUSTED_PROXY_COUNT proxies, so a client cannot pick an address to dodge the lockout.
+AXES_CLIENT_IP_CALLABLE = "config.security.login_client_address"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# Unlocking is an operator's job (`manage.py axes_reset_username <name>`), not an admin page's.
+AXES_ENABLE_ADMIN = False

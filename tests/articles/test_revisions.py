@@ -1,7 +1,9 @@
 import pytest
 import reversion
+from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from reversion.models import Version
 
 from articles.annotations import annotation_create
@@ -235,7 +237,8 @@ def test_companies_people_and_quotes_keep_a_history(editor_client, editor):
         data = posted_form(editor_client.get(change))
         data["name_en"] = data["name_en"] + " (edited)"
         assert editor_client.post(change, data).status_code == 302
-        version = Version.objects.get_for_object(obj).get()
+        loaded, version = Version.objects.get_for_object(obj).order_by("pk")
+        assert loaded.revision.comment == "Loaded from the seed (landscape.json)"
         assert version.revision.user == editor and version.field_dict["name_en"].endswith("(edited)")
         history = editor_client.get(reverse(f"admin:landscape_{model}_history", args=[obj.pk]))
         assert history.status_code == 200
@@ -244,4 +247,176 @@ def test_companies_people_and_quotes_keep_a_history(editor_client, editor):
     data = posted_form(editor_client.get(change))
     data["occasion"] = "2023騰訊ConTech大會"
     assert editor_client.post(change, data).status_code == 302
-    assert Version.objects.get_for_object(quote).get().revision.user == editor
+    assert Version.objects.get_for_object(quote).order_by("pk").last().revision.user == editor
+
+
+# --- A restore touches only what the editor chose ----------------------------------------------------------
+
+
+def texts_by_anchor(article) -> dict:
+    return dict(Paragraph.objects.filter(section__article=article).values_list("anchor", "text"))
+
+
+def revision_url(obj, version):
+    return reverse(f"admin:articles_{obj._meta.model_name}_revision", args=[obj.pk, version.pk])
+
+
+@pytest.fixture
+def rewritten(draft, editor):
+    """The draft saved once, then every paragraph rewritten and a paragraph added to the first section."""
+    first = save_version(draft, editor, "First draft")
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        for paragraph in Paragraph.objects.filter(section__article=draft):
+            paragraph.text = "據報道，" + paragraph.text
+            paragraph.save()
+        section = draft.sections.order_by("position").first()
+        added = Paragraph.objects.create(section=section, position=9, text="後來加的段落。")
+        reversion.add_to_revision(draft)
+    return {"article": draft, "first": first, "added": added}
+
+
+def test_restoring_a_section_restores_only_that_section_and_its_paragraphs(editor_client, rewritten):
+    article = rewritten["article"]
+    first_section, second_section = article.sections.order_by("position")
+    version = Version.objects.get_for_object(first_section).get(revision=rewritten["first"].revision)
+    other_texts = dict(second_section.paragraphs.values_list("pk", "text"))
+    article_before = Article.objects.filter(pk=article.pk).values().get()
+
+    response = editor_client.get(revision_url(first_section, version))
+    assert "Saving brings back only this section with the paragraphs its version holds" in (
+        response.content.decode()
+    )
+    response = editor_client.post(revision_url(first_section, version), posted_form(response), follow=True)
+
+    assert response.redirect_chain == [
+        (reverse("admin:articles_section_change", args=[first_section.pk]), 302)
+    ]
+    html = response.content.decode()
+    assert "Removed what was added after that version: paragraph" in html  # the editor is told
+    assert not Paragraph.objects.filter(pk=rewritten["added"].pk).exists()
+    restored = first_section.paragraphs.values_list("text", flat=True)
+    assert restored and all(not text.startswith("據報道") for text in restored)
+    assert dict(second_section.paragraphs.values_list("pk", "text")) == other_texts  # not touched
+    after = Article.objects.filter(pk=article.pk).values().get()
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in article_before.items() if k != "updated_at"
+    }
+    latest = Version.objects.get_for_object(article).first()
+    assert latest.revision.comment.startswith("Reverted section")
+
+
+def test_restoring_a_paragraph_restores_only_it_and_re_attaches_its_annotations(
+    editor_client, editor, rewritten
+):
+    article = rewritten["article"]
+    paragraph = first_paragraph(article)
+    version = Version.objects.get_for_object(paragraph).get(revision=rewritten["first"].revision)
+    start = paragraph.text.index("邱錫鵬")
+    note = annotation_create(
+        paragraph=paragraph,
+        start=start,
+        end=start + 3,
+        kind="note",
+        visibility="internal",
+        body="人名",
+        created_by=editor,
+    )
+    others = {a: t for a, t in texts_by_anchor(article).items() if a != paragraph.anchor}
+
+    response = editor_client.get(revision_url(paragraph, version))
+    response = editor_client.post(revision_url(paragraph, version), posted_form(response))
+
+    assert response.status_code == 302
+    paragraph.refresh_from_db()
+    assert paragraph.text.startswith("復旦大學")
+    assert {a: t for a, t in texts_by_anchor(article).items() if a != paragraph.anchor} == others
+    assert Paragraph.objects.filter(pk=rewritten["added"].pk).exists()  # another paragraph's business
+    note.refresh_from_db()
+    assert not note.orphaned and paragraph.text[note.start : note.end] == "邱錫鵬"
+
+
+def test_restoring_an_article_keeps_its_current_slug(editor_client, history):
+    article = history["article"]
+    Article.objects.filter(pk=article.pk).update(slug="renamed-since")
+    old = history["first"]
+    response = editor_client.get(url("article_revision", article.pk, old.pk))
+    assert 'name="slug"' not in response.content.decode()
+    data = posted_form(response)
+    data["slug"] = "hundred-models"  # a crafted post cannot bring the old address back either
+    assert editor_client.post(url("article_revision", article.pk, old.pk), data).status_code == 302
+    article.refresh_from_db()
+    assert article.slug == "renamed-since" and article.title == "百模大戰一週年"
+
+
+def test_a_version_of_another_model_cannot_be_restored_through_this_history(editor_client, history):
+    article = history["article"]
+    before = texts_by_anchor(article)
+    # The article's version, under a section's restore address with the article's id as the section id.
+    response = editor_client.get(
+        reverse("admin:articles_section_revision", args=[article.pk, history["first"].pk])
+    )
+    assert response.status_code == 404
+    response = editor_client.post(reverse("admin:articles_section_recover", args=[history["first"].pk]), {})
+    assert response.status_code == 404
+    assert texts_by_anchor(article) == before
+
+
+def test_restoring_a_paragraph_whose_section_is_gone_says_so_and_changes_nothing(editor_client, rewritten):
+    article = rewritten["article"]
+    paragraph = first_paragraph(article)
+    version = Version.objects.get_for_object(paragraph).get(revision=rewritten["first"].revision)
+    other = article.sections.order_by("position").last()
+    Paragraph.objects.filter(pk=paragraph.pk).update(section=other)
+    article.sections.order_by("position").first().delete()
+    before = texts_by_anchor(article)
+
+    response = editor_client.get(revision_url(paragraph, version), follow=True)
+
+    assert response.redirect_chain == [(reverse("admin:articles_paragraph_changelist"), 302)]
+    assert "its section" in response.content.decode() and "no longer exists" in response.content.decode()
+    assert texts_by_anchor(article) == before
+
+
+def test_a_version_cannot_be_saved_as_a_new_article(editor_client, history):
+    article = history["article"]
+    before = texts_by_anchor(article)
+    data = posted_form(editor_client.get(url("article_revision", article.pk, history["first"].pk)))
+    data.update(_saveasnew="1", slug="a-copy")
+    response = editor_client.post(url("article_revision", article.pk, history["first"].pk), data, follow=True)
+    assert "cannot be saved as a new one" in response.content.decode()
+    assert Article.objects.count() == 1 and texts_by_anchor(article) == before
+
+
+def test_a_restore_names_the_quotes_that_go_with_a_paragraph_it_removes(editor_client, rewritten):
+    article = rewritten["article"]
+    section = article.sections.order_by("position").first()
+    Quote.objects.create(paragraph=rewritten["added"], text="後來加的", speaker_description="某人")
+    version = Version.objects.get_for_object(section).get(revision=rewritten["first"].revision)
+    response = editor_client.get(revision_url(section, version))
+    response = editor_client.post(revision_url(section, version), posted_form(response), follow=True)
+    html = response.content.decode()
+    assert "Removed what was added after that version:" in html
+    assert "quote “某人：後來加的”" in html
+
+
+def test_a_restore_that_would_change_a_kept_field_is_undone(editor_client, rewritten, monkeypatch):
+    article = rewritten["article"]
+    section = article.sections.order_by("position").first()
+    version = Version.objects.get_for_object(section).get(revision=rewritten["first"].revision)
+    before = texts_by_anchor(article)
+    section_admin = admin.site._registry[Section]
+    original = type(section_admin).save_related
+
+    def publishes_too(self, request, form, formsets, change):
+        original(self, request, form, formsets, change)
+        Article.objects.filter(pk=article.pk).update(status="published", publish_at=timezone.now())
+
+    monkeypatch.setattr(type(section_admin), "save_related", publishes_too)
+    response = editor_client.get(revision_url(section, version))
+    response = editor_client.post(revision_url(section, version), posted_form(response), follow=True)
+
+    assert "The restore was undone" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == "draft" and article.publish_at is None
+    assert texts_by_anchor(article) == before

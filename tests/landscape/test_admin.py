@@ -1,7 +1,10 @@
 import pytest
 from django.urls import reverse
+from reversion.models import Version
 
+from articles.deletion import deletion_refused_by
 from landscape.models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
+from tests.articles.test_revisions import posted_form
 from tests.landscape.factories import (
     first_paragraph,
     make_company,
@@ -181,3 +184,56 @@ def test_every_admin_page_has_baimo_header_and_styled_breadcrumbs(admin_client, 
 def test_detect_page_breadcrumbs_match_the_rest_of_the_admin(admin_client, objects):
     html = admin_client.get(reverse("admin:landscape_mention_detect")).content.decode()
     assert '<ol class="breadcrumbs">' in html and '<div id="content-main">' in html
+
+
+def test_bulk_publishing_indexes_for_search_and_records_a_revision(admin_client, admin_user, objects):
+    hidden = make_company(name_zh="月之暗面", name_en="Moonshot AI", slug="moonshot", published=False)
+    person = make_person(name_zh="楊植麟", slug="yang-zhilin", published=False)
+    assert hidden.get_absolute_url() not in admin_client.get("/search", {"q": "月之暗面"}).content.decode()
+
+    for model, entry in [("company", hidden), ("person", person)]:
+        response = admin_client.post(
+            reverse(f"admin:landscape_{model}_changelist"),
+            {"action": "make_published", "_selected_action": [entry.pk]},
+            follow=True,
+        )
+        assert "1 published." in response.content.decode()
+        version = Version.objects.get_for_object(entry).get()
+        assert version.revision.user == admin_user and version.revision.comment == "Published"
+        assert version.field_dict["published"] is True
+
+    assert hidden.get_absolute_url() in admin_client.get("/search", {"q": "月之暗面"}).content.decode()
+    assert person.get_absolute_url() in admin_client.get("/search", {"q": "楊植麟"}).content.decode()
+
+    admin_client.post(
+        reverse("admin:landscape_company_changelist"),
+        {"action": "make_unpublished", "_selected_action": [hidden.pk]},
+    )
+    assert hidden.get_absolute_url() not in admin_client.get("/search", {"q": "月之暗面"}).content.decode()
+    assert Version.objects.get_for_object(hidden).count() == 2
+
+
+def test_a_recovered_company_comes_back_unpublished_with_its_aliases_and_products(admin_client, objects):
+    company = objects["company"]
+    pk = company.pk
+    for action in ("make_unpublished", "make_published"):
+        admin_client.post(
+            reverse("admin:landscape_company_changelist"), {"action": action, "_selected_action": [pk]}
+        )
+    assert Version.objects.get_for_object(company).first().field_dict["published"] is True
+    for blocker in deletion_refused_by([company]):  # what names the company refuses its deletion
+        blocker.delete()
+    Company.objects.filter(pk=pk).delete()
+    deleted = Version.objects.get_deleted(Company).get(object_id=str(pk))
+    recover = reverse("admin:landscape_company_recover", args=[deleted.pk])
+    response = admin_client.get(recover)
+    assert 'name="published"' not in response.content.decode()
+
+    response = admin_client.post(recover, posted_form(response), follow=True)
+
+    assert response.redirect_chain == [(reverse("admin:landscape_company_change", args=[pk]), 302)]
+    recovered = Company.objects.get(pk=pk)
+    assert not recovered.published and recovered.slug == "tencent"
+    assert list(recovered.aliases.values_list("name", flat=True)) == ["鵝廠"]
+    assert list(recovered.products.values_list("slug", flat=True)) == ["wechat"]
+    assert recovered.get_absolute_url() not in admin_client.get("/search", {"q": "騰訊"}).content.decode()
