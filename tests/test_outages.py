@@ -267,13 +267,12 @@ def database_access(django_db_blocker):
         yield
 
 
-class SilentServer:
-    """Accept TCP connections and never answer, like a PostgreSQL server that is frozen."""
+class LocalListener:
+    """A TCP server on a free local port that hands each accepted connection to `accepted`."""
 
     def __init__(self):
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.held: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -282,7 +281,21 @@ class SilentServer:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            self.held.append(client)
+            self.accepted(client)
+
+    def accepted(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class SilentServer(LocalListener):
+    """Accept TCP connections and never answer, like a PostgreSQL server that is frozen."""
+
+    def __init__(self):
+        self.held: list[socket.socket] = []
+        super().__init__()
+
+    def accepted(self, client: socket.socket) -> None:
+        self.held.append(client)
 
     def close(self) -> None:
         self.listener.close()
@@ -431,30 +444,23 @@ def test_postgresql_cancels_a_statement_past_the_statement_timeout(suite_postgre
         connection.close()
 
 
-class Proxy:
+class Proxy(LocalListener):
     """Forward TCP to the suite's PostgreSQL until cut: then every connection drops and new ones fail."""
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
         self.up = True
         self.pairs: list[tuple[socket.socket, socket.socket]] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            self.pairs.append((client, upstream))
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+    def accepted(self, client: socket.socket) -> None:
+        if not self.up:
+            client.close()
+            return
+        upstream = socket.create_connection(self.target)
+        self.pairs.append((client, upstream))
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
     @staticmethod
     def _pump(source: socket.socket, sink: socket.socket) -> None:
