@@ -14,10 +14,8 @@ Two kinds of relation, decided per foreign key in the models (and listed in the 
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import contextmanager
 
 import reversion
-import reversion.revisions
 from django.contrib import messages
 from django.contrib.admin.utils import NestedObjects, quote
 from django.db import models, router, transaction
@@ -26,11 +24,9 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from reversion.models import Version
 
+from .versioning import existing_objects, object_key, recorded_revision, version_key
+
 _REFUSING = (models.PROTECT, models.RESTRICT)
-
-
-def _key(model: type[models.Model], pk) -> tuple[type[models.Model], str]:
-    return (model._meta.concrete_model, str(pk))
 
 
 def _collect(objs) -> NestedObjects:
@@ -56,21 +52,6 @@ def _counted(instances: list[models.Model]) -> str:
     )
 
 
-@contextmanager
-def _revision_of_its_own():
-    """Open a revision that is saved when this block ends, even inside another open revision.
-
-    A revision saves only the rows that still exist when it closes. A bulk delete runs inside the
-    changelist's revision, which closes after the rows are gone and would drop the record with them.
-    """
-    token = reversion.revisions._stack.set([])
-    try:
-        with reversion.create_revision():
-            yield
-    finally:
-        reversion.revisions._stack.reset(token)
-
-
 def deletion_record(*, obj: models.Model, user) -> list[models.Model]:
     """Record obj and every versioned row its deletion takes in one revision; return what it recorded."""
     collector = _collect([obj])
@@ -86,10 +67,9 @@ def deletion_record(*, obj: models.Model, user) -> list[models.Model]:
     comment = f"Deleted {obj._meta.verbose_name} “{obj}”"
     if others:
         comment += f" with {_counted(others)}"
-    with _revision_of_its_own():
-        if user is not None and getattr(user, "is_authenticated", False):
-            reversion.set_user(user)
-        reversion.set_comment(comment + "; recorded so that it can be recovered with all of them")
+    comment += "; recorded so that it can be recovered with all of them"
+    # Of its own: a delete in the admin runs inside a revision that closes only once the rows are gone.
+    with recorded_revision(user, comment, of_its_own=True):
         for instance in doomed:
             reversion.add_to_revision(instance)
     return doomed
@@ -101,17 +81,10 @@ def deleted_with(version: Version, scope: list[Version]) -> list[Version]:
     A row counts when one of its foreign keys points at a version in the scope, directly or through
     other such rows (a quote through its paragraph and section to the article), as the delete cascaded.
     """
-    keys = {_key(v._model, v.object_id) for v in scope}
-    candidates = [v for v in version.revision.version_set.all() if _key(v._model, v.object_id) not in keys]
-    existing: dict[type[models.Model], set[str]] = defaultdict(set)
-    by_model: dict[type[models.Model], list[str]] = defaultdict(list)
-    for candidate in candidates:
-        by_model[candidate._model].append(candidate.object_id)
-    for model, pks in by_model.items():
-        existing[model] = {
-            str(pk) for pk in model._default_manager.filter(pk__in=pks).values_list("pk", flat=True)
-        }
-    gone = [v for v in candidates if v.object_id not in existing[v._model]]
+    keys = {version_key(v) for v in scope}
+    candidates = [v for v in version.revision.version_set.all() if version_key(v) not in keys]
+    existing = existing_objects({version_key(v) for v in candidates})
+    gone = [v for v in candidates if version_key(v) not in existing]
     found, grew = [], True
     while grew:
         grew = False
@@ -121,9 +94,9 @@ def deleted_with(version: Version, scope: list[Version]) -> list[Version]:
             obj = candidate._object_version.object
             for field in obj._meta.concrete_fields:
                 value = getattr(obj, field.attname) if field.many_to_one else None
-                if value is not None and _key(field.related_model, value) in keys:
+                if value is not None and object_key(field.related_model, value) in keys:
                     found.append(candidate)
-                    keys.add(_key(candidate._model, candidate.object_id))
+                    keys.add(version_key(candidate))
                     grew = True
                     break
     return found
@@ -133,7 +106,7 @@ class RecoverableDeletionMixin:
     """Admin deletion that names what refuses it, and records what it takes so it can be recovered.
 
     Put it before `RestoringVersionAdmin` in the bases: a recovery then restores the object with every
-    row recorded as deleted with it (`restore_versions`), and says so on its form (`restore_note`).
+    row recorded as deleted with it (`restore_versions`), and says so on its form (`restore_scope_note`).
     """
 
     delete_confirmation_template = "admin/recoverable_delete_confirmation.html"
@@ -176,7 +149,7 @@ class RecoverableDeletionMixin:
         """
         collector = _collect(objs)
         doomed = {
-            _key(model, instance.pk): instance
+            object_key(model, instance.pk): instance
             for model, instances in collector.model_objs.items()
             for instance in instances
         }
@@ -186,7 +159,7 @@ class RecoverableDeletionMixin:
             for field in blocker._meta.concrete_fields:
                 if not (field.many_to_one and field.remote_field.on_delete in _REFUSING):
                     continue
-                target = doomed.get(_key(field.related_model, getattr(blocker, field.attname)))
+                target = doomed.get(object_key(field.related_model, getattr(blocker, field.attname)))
                 if target is not None:
                     groups[(type(blocker), field)].append(blocker)
                     targets[(type(blocker), field)].add(target)
@@ -259,19 +232,15 @@ class RecoverableDeletionMixin:
             return versions
         return versions + deleted_with(version, versions)
 
-    def restore_note(self, request, version):
-        note = super().restore_note(request, version)
-        if not self._recovering(version):
-            return note
-        extra = deleted_with(version, super().restore_versions(request, version))
+    def restore_scope_note(self, request, restore):
+        followed = {version_key(v) for v in super().restore_versions(request, restore.version)}
+        extra = [v for v in restore.versions if version_key(v) not in followed]
         if not extra:
-            return note
-        # Keep what the base note says stays as it is; replace its "only this" with the whole of it.
-        kept = note.partition("nothing else changes.")[2]
+            return super().restore_scope_note(request, restore)
         counts = _counted([v._object_version.object for v in extra])
         return (
             f"Saving brings back this {self.model._meta.verbose_name} with everything that was deleted "
-            f"with it ({counts}); nothing else changes.{kept}"
+            f"with it ({counts}); nothing else changes."
         )
 
 

@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.formats import sanitize_separators
 from django.views.decorators.http import require_POST
@@ -317,13 +316,13 @@ class ExchangeAdminMixin(ImportExportMixin):
             data = self._pending_storage(confirm_form.cleaned_data["import_file_name"]).claim()
         except PendingImportGone:
             messages.warning(request, ALREADY_CONFIRMED)
-            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
         try:
             dataset = self._input_format(confirm_form).create_dataset(data)
         except ImportFileError as error:  # only if the limits were lowered since the preview
             messages.error(request, f"Nothing was imported: {error}")
-            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
         result = self.process_dataset(dataset, confirm_form, request, **kwargs)
         if result.has_errors() or result.has_validation_errors():
             # The database changed since the preview; the import was rolled back as a whole.

@@ -33,7 +33,7 @@ from django.utils import timezone
 from reversion.admin import VersionAdmin
 from reversion.errors import RevertError
 from reversion.models import Version
-from reversion.revisions import _follow_relations_recursive, _get_options
+from reversion.revisions import _follow_relations_recursive, _get_options, _stack
 from reversion.utils import mute_signals
 
 from .models import Annotation, Article, Paragraph, Section, Topic
@@ -76,10 +76,38 @@ def register_versioned_models() -> None:
     keep_on_restore(Topic, ["slug"])
 
 
+# --- django-reversion internals ----------------------------------------------------------------------------
+# django-reversion has no public API for these three; they are used here and nowhere else.
+
+
+def _registered_follows(model: type[models.Model]) -> tuple[str, ...]:
+    """Return the relations the model's registration follows."""
+    return _get_options(model).follow
+
+
+def _followed_objects(obj: models.Model) -> set[models.Model]:
+    """Return obj with every object its registered follows reach now, recursively."""
+    return _follow_relations_recursive(obj)
+
+
 @contextmanager
-def recorded_revision(user, comment: str):
-    """Record the changes made inside as one revision by user (None for a command); join an open one."""
-    with reversion.create_revision():
+def _outside_open_revisions():
+    """Hide the open revisions inside, so that a revision opened there is saved when it closes."""
+    token = _stack.set([])
+    try:
+        yield
+    finally:
+        _stack.reset(token)
+
+
+@contextmanager
+def recorded_revision(user, comment: str, *, of_its_own: bool = False):
+    """Record the changes made inside as one revision by user (None for a command).
+
+    Inside an open revision the changes join it, unless of_its_own. A revision saves only the rows that
+    still exist when it closes, so what is recorded just before its deletion needs a revision of its own.
+    """
+    with _outside_open_revisions() if of_its_own else nullcontext(), reversion.create_revision():
         if user is not None and getattr(user, "is_authenticated", False):
             reversion.set_user(user)
         reversion.set_comment(comment)
@@ -93,12 +121,14 @@ class RestoreRefused(Exception):
     """A restore that would have changed what it must keep; everything it did is undone."""
 
 
-def _key(model: type[models.Model], pk) -> tuple[type[models.Model], str]:
+def object_key(model: type[models.Model], pk) -> tuple[type[models.Model], str]:
+    """Return what identifies the row of model with pk, whichever proxy or version names it."""
     return (model._meta.concrete_model, str(pk))
 
 
-def _version_key(version: Version) -> tuple[type[models.Model], str]:
-    return _key(version._model, version.object_id)
+def version_key(version: Version) -> tuple[type[models.Model], str]:
+    """Return what identifies the row the version is a version of."""
+    return object_key(version._model, version.object_id)
 
 
 def _followed_versions(version: Version) -> list[Version]:
@@ -106,12 +136,12 @@ def _followed_versions(version: Version) -> list[Version]:
     by_model: dict[type[models.Model], list[Version]] = defaultdict(list)
     for other in version.revision.version_set.all():
         by_model[other._model].append(other)
-    scope, seen, index = [version], {_version_key(version)}, 0
+    scope, seen, index = [version], {version_key(version)}, 0
     while index < len(scope):
         parent = scope[index]
         index += 1
         model = parent._model
-        for name in _get_options(model).follow:
+        for name in _registered_follows(model):
             try:
                 relation = model._meta.get_field(name)
             except FieldDoesNotExist:
@@ -123,15 +153,15 @@ def _followed_versions(version: Version) -> list[Version]:
                 )
             attname = relation.field.attname
             for child in by_model[relation.related_model]:
-                if _version_key(child) in seen:
+                if version_key(child) in seen:
                     continue
                 if str(getattr(child._object_version.object, attname)) == parent.object_id:
-                    seen.add(_version_key(child))
+                    seen.add(version_key(child))
                     scope.append(child)
     return scope
 
 
-def _current(keys) -> dict[tuple[type[models.Model], str], models.Model]:
+def existing_objects(keys) -> dict[tuple[type[models.Model], str], models.Model]:
     """Return the objects that exist now among keys, one query per model."""
     wanted: dict[type[models.Model], list[str]] = defaultdict(list)
     for model, pk in keys:
@@ -139,7 +169,7 @@ def _current(keys) -> dict[tuple[type[models.Model], str], models.Model]:
     found = {}
     for model, pks in wanted.items():
         for obj in model._default_manager.filter(pk__in=pks):
-            found[_key(model, obj.pk)] = obj
+            found[object_key(model, obj.pk)] = obj
     return found
 
 
@@ -157,6 +187,8 @@ class Restore:
     # Kept fields of every object restored, and of every other object of the revision (checked after).
     kept: dict[tuple[type[models.Model], str], dict] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+    # Whether the chosen object does not exist now: it comes back with RECOVERED_AS among its kept values.
+    recreated: bool = False
     saved: bool = False
     # (level, message) pairs told to the editor once the restore is committed.
     notices: list[tuple[int, str]] = field(default_factory=list)
@@ -166,12 +198,14 @@ class Restore:
         """Prepare to revert the version with what its follows hold (or the versions given)."""
         restore = cls(version, recovering, versions or _followed_versions(version))
         restored = restore.keys
-        guarded = {_version_key(v) for v in version.revision.version_set.all() if v._model in KEPT_ON_RESTORE}
-        for key, obj in _current(restored | guarded).items():
+        guarded = {version_key(v) for v in version.revision.version_set.all() if v._model in KEPT_ON_RESTORE}
+        current = existing_objects(restored | guarded)
+        restore.recreated = version_key(version) not in current
+        for key, obj in current.items():
             if key[0] in KEPT_ON_RESTORE:
                 restore.kept[key] = _kept(key[0], obj)
         for v in restore.versions:
-            key = _version_key(v)
+            key = version_key(v)
             if key not in restore.kept and v._model in KEPT_ON_RESTORE:
                 # Recovered: its version's values, except what a recovered object always starts with.
                 restore.kept[key] = {**_kept(v._model, v._object_version.object), **RECOVERED_AS[v._model]}
@@ -179,23 +213,23 @@ class Restore:
 
     @property
     def keys(self) -> set[tuple[type[models.Model], str]]:
-        return {_version_key(v) for v in self.versions}
+        return {version_key(v) for v in self.versions}
 
     def keep(self, obj: models.Model) -> None:
         """Put the kept values back on an object about to be saved by the restore form."""
         if obj.pk is None:
             return
-        for name, value in self.kept.get(_key(type(obj), obj.pk), {}).items():
+        for name, value in self.kept.get(object_key(type(obj), obj.pk), {}).items():
             setattr(obj, type(obj)._meta.get_field(name).attname, value)
 
     def revert(self) -> None:
         """Revert the scoped versions, keeping the kept fields, and delete what their follows added since."""
         self._refuse_missing_references()
-        current = _current(self.keys)
+        current = existing_objects(self.keys)
         reachable = set()
         for obj in current.values():
-            reachable |= _follow_relations_recursive(obj)
-        added = [obj for obj in reachable if _key(type(obj), obj.pk) not in self.keys]
+            reachable |= _followed_objects(obj)
+        added = [obj for obj in reachable if object_key(type(obj), obj.pk) not in self.keys]
         if added:
             collector = Collector(using=self.version.db)
             collector.collect(added)
@@ -226,10 +260,10 @@ class Restore:
             obj = version._object_version.object
             for model_field in obj._meta.concrete_fields:
                 if model_field.is_relation and getattr(obj, model_field.attname) is not None:
-                    target = _key(model_field.related_model, getattr(obj, model_field.attname))
+                    target = object_key(model_field.related_model, getattr(obj, model_field.attname))
                     if target not in keys:
                         pointers.append((version, model_field, target))
-        existing = _current({target for *_, target in pointers})
+        existing = existing_objects({target for *_, target in pointers})
         for version, model_field, target in pointers:
             if target not in existing:
                 raise RevertError(
@@ -240,7 +274,7 @@ class Restore:
 
     def check(self) -> None:
         """Refuse the restore if any kept value changed after all."""
-        current = _current(self.kept)
+        current = existing_objects(self.kept)
         for key, values in self.kept.items():
             if key in current and _kept(key[0], current[key]) != values:
                 raise RestoreRefused(
@@ -249,7 +283,7 @@ class Restore:
                 )
 
     def restored_objects(self) -> list[models.Model]:
-        return list(_current(self.keys).values())
+        return list(existing_objects(self.keys).values())
 
 
 def restoring(request) -> Restore | None:
@@ -262,9 +296,27 @@ class _RollBack(Exception):
         self.response = response
 
 
+def _listed(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
 def _kept_labels(model: type[models.Model]) -> str:
-    names = [str(model._meta.get_field(name).verbose_name) for name in KEPT_ON_RESTORE.get(model, ())]
-    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    return _listed([str(model._meta.get_field(name).verbose_name) for name in KEPT_ON_RESTORE.get(model, ())])
+
+
+def _described(model: type[models.Model], values: dict) -> str:
+    """Describe kept values in words, such as `status “Draft”, publish at empty and slug “x”`."""
+    parts = []
+    for name, value in values.items():
+        model_field = model._meta.get_field(name)
+        label = model_field.verbose_name
+        if value is None:
+            parts.append(f"{label} empty")
+        elif isinstance(value, bool):
+            parts.append(f"{label} “{'yes' if value else 'no'}”")
+        else:
+            parts.append(f"{label} “{dict(model_field.flatchoices).get(value, value)}”")
+    return _listed(parts)
 
 
 class RestoringVersionAdmin(VersionAdmin):
@@ -274,18 +326,25 @@ class RestoringVersionAdmin(VersionAdmin):
         """Return the versions a restore of version reverts: it and what its follows hold."""
         return _followed_versions(version)
 
-    def restore_note(self, request, version: Version) -> str:
-        """Say on the restore form what saving it will and will not change."""
+    def restore_scope_note(self, request, restore: Restore) -> str:
+        """Say on the restore form what saving it brings back."""
         opts = self.model._meta
         follows = [
             str(opts.get_field(name).related_model._meta.verbose_name_plural)
-            for name in _get_options(self.model).follow
+            for name in _registered_follows(self.model)
         ]
         held = f" with the {' and '.join(follows)} its version holds" if follows else ""
-        note = f"Saving brings back only this {opts.verbose_name}{held}; nothing else changes."
-        if self.model in KEPT_ON_RESTORE:
-            note += f" These stay as they are now: {_kept_labels(self.model)}."
-        return note
+        return f"Saving brings back only this {opts.verbose_name}{held}; nothing else changes."
+
+    def restore_note(self, request, restore: Restore) -> str:
+        """Say on the restore form what saving it will and will not change."""
+        note = self.restore_scope_note(request, restore)
+        if self.model not in KEPT_ON_RESTORE:
+            return note
+        if restore.recreated:
+            kept = restore.kept[version_key(restore.version)]
+            return f"{note} It comes back with {_described(self.model, kept)}."
+        return f"{note} These stay as they are now: {_kept_labels(self.model)}."
 
     def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
         # Replaces django-reversion's view of the same name, which reverts the version's whole revision.
@@ -295,7 +354,7 @@ class RestoringVersionAdmin(VersionAdmin):
         if request.method == "POST" and "_saveasnew" in request.POST:
             messages.error(request, "A version is restored over its object; it cannot be saved as a new one.")
             return redirect(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
-        extra = {"restore_note": self.restore_note(request, version), **(extra_context or {})}
+        extra = dict(extra_context or {})
         recovering = bool(extra.get("recover"))
         # Looking at a version must not index, re-attach or otherwise react to its temporary revert.
         signals = (
@@ -307,6 +366,7 @@ class RestoringVersionAdmin(VersionAdmin):
             restore = Restore.plan(
                 version, recovering=recovering, versions=self.restore_versions(request, version)
             )
+            extra.setdefault("restore_note", self.restore_note(request, restore))
             setattr(request, RESTORE_ATTR, restore)
             with transaction.atomic(using=version.db), signals:
                 restore.revert()

@@ -106,6 +106,16 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
+def _read_text(in_stream) -> str:
+    """Return an upload's text once it is within the size limit, UTF-8 and not empty."""
+    data = _as_bytes(in_stream, "utf-8")
+    check_size(len(data))
+    text = _decode(data)
+    if not text.strip():
+        raise ImportFileError("The file is empty.")
+    return text
+
+
 def _header(cells, where: str) -> list[str]:
     """Return the column names of a header row, refusing blank and repeated names."""
     names = ["" if cell is None else str(cell).strip() for cell in cells]
@@ -180,11 +190,7 @@ class CSVWithBOM(base_formats.CSV):
     """
 
     def create_dataset(self, in_stream, **kwargs):
-        data = _as_bytes(in_stream, "utf-8")
-        check_size(len(data))
-        text = _decode(data)
-        if not text.strip():
-            raise ImportFileError("The file is empty.")
+        text = _read_text(in_stream)
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         rows = None
         try:
@@ -209,12 +215,15 @@ class CSVWithBOM(base_formats.CSV):
         return "\ufeff" + super().export_data(_escaped(dataset), **kwargs)
 
 
-def check_workbook(data: bytes) -> None:
-    """Refuse what is not an XLSX workbook, or one that would unpack beyond IMPORTS_MAX_XLSX_EXPANDED_BYTES.
+def open_workbook(data: bytes):
+    """Open an XLSX for openpyxl; refuse a non-XLSX or one unpacking beyond IMPORTS_MAX_XLSX_EXPANDED_BYTES.
 
-    Only the zip's directory is read here: the uncompressed sizes it declares are the most Python's
-    zipfile (and so openpyxl) will ever inflate, so a "zip bomb" is refused before any XML is parsed.
+    The zip's directory is read once, by openpyxl's own reader, and checked before any XML is parsed: the
+    uncompressed sizes it declares are the most Python's zipfile will ever inflate, so a "zip bomb" is
+    refused here. `openpyxl.load_workbook` is this reader followed by `read()`.
     """
+    from openpyxl.reader.excel import ExcelReader
+
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
             "The file is an Excel 97–2003 (.xls) workbook or a password-protected one. Save it as an "
@@ -226,38 +235,40 @@ def check_workbook(data: bytes) -> None:
             "save it from your spreadsheet program as an “Excel Workbook (.xlsx)”."
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(member.file_size for member in archive.infolist())
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise ImportFileError(
             "The workbook is damaged (its zip structure cannot be read). Open it in your spreadsheet "
             "program, save it again as .xlsx, and upload that."
         ) from None
+    expanded = sum(member.file_size for member in reader.archive.infolist())
     limit = _limit("IMPORTS_MAX_XLSX_EXPANDED_BYTES")
     if expanded > limit:
+        reader.archive.close()
         raise ImportFileError(
             f"The workbook unpacks to {filesizeformat(expanded)}; an import reads workbooks that unpack "
             f"to at most {filesizeformat(limit)}. Export only the rows you need, split them over several "
             "files, or save them as CSV UTF-8."
         )
+    return reader
 
 
 class XLSX(base_formats.XLSX):
     """XLSX whose size when unpacked is checked before openpyxl reads it; exports escape formulas."""
 
     def create_dataset(self, in_stream):
-        import openpyxl
-
         data = _as_bytes(in_stream, "utf-8")
         check_size(len(data))
-        check_workbook(data)
+        reader = open_workbook(data)
         try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            reader.read()
         except Exception:
+            reader.archive.close()
             raise ImportFileError(
                 "The workbook cannot be read: it is damaged or was not saved by a spreadsheet program. "
                 "Open it in your spreadsheet program, save it again as .xlsx, and upload that."
             ) from None
+        book = reader.wb
         try:
             sheet = book.active or book.worksheets[0]
             sheet.reset_dimensions()  # a row is as wide as its last cell, whatever the sheet claims
@@ -299,11 +310,7 @@ class JSON(base_formats.JSON):
     """JSON as the export writes it: a list of objects, one per row, all with the same keys."""
 
     def create_dataset(self, in_stream, **kwargs):
-        data = _as_bytes(in_stream, "utf-8")
-        check_size(len(data))
-        text = _decode(data)
-        if not text.strip():
-            raise ImportFileError("The file is empty.")
+        text = _read_text(in_stream)
         try:
             items = json.loads(text)
         except json.JSONDecodeError as error:

@@ -1,10 +1,10 @@
 """Companies, people, products, quotes, figures and mentions: the landscape the articles describe.
 
-Publication has one rule per model, written once here: `Company.objects.published()` and
-`Person.objects.published()` (with `is_public` on an instance, and `_published()` across a relation);
-products follow their company; quotes, figures and mentions follow their article. Public surfaces name a
-related company or person only through `public_or_none()` and the `public_*` helpers below, so nothing
-unpublished is ever named from its own record.
+Publication of a company or person is one rule, written once here: `_published()` in SQL (behind
+`objects.published()` and across a relation) and `Publishable.is_public` for an instance. Products follow
+their company; quotes, figures and mentions follow their article. Public surfaces name a related company,
+person or product only through `public_or_none()` and the `public_*` helpers below, so nothing unpublished
+is ever named from its own record.
 """
 
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ def _published(prefix: str = "") -> Q:
 
 
 def public_or_none(entity):
-    """Return the company or person when readers may see it, else None: never name a hidden one."""
+    """Return the company, person or product when readers may see it, else None: never name a hidden one."""
     return entity if entity is not None and entity.is_public else None
 
 
@@ -37,16 +37,25 @@ class SlugManager(models.Manager):
         return self.get(slug=slug)
 
 
-class CompanyQuerySet(models.QuerySet):
+class PublishableQuerySet(models.QuerySet):
     def published(self):
         return self.filter(_published())
 
 
-class CompanyManager(SlugManager.from_queryset(CompanyQuerySet)):
+class PublishableManager(SlugManager.from_queryset(PublishableQuerySet)):
     pass
 
 
-class Company(models.Model):
+class Publishable:
+    """A company or a person: readers see it once an editor publishes it, and only then."""
+
+    @property
+    def is_public(self) -> bool:
+        """Tell whether readers may see this row: `objects.published()` for one instance."""
+        return self.published
+
+
+class Company(Publishable, models.Model):
     """An organisation: university, institute, platform, start-up, overseas player or media outlet."""
 
     class Layer(models.TextChoices):
@@ -67,7 +76,7 @@ class Company(models.Model):
     summary = models.TextField(blank=True)
     published = models.BooleanField(default=False, db_index=True)
 
-    objects = CompanyManager()
+    objects = PublishableManager()
 
     class Meta:
         ordering = ["layer", "name_zh"]
@@ -88,29 +97,15 @@ class Company(models.Model):
     def natural_key(self):
         return (self.slug,)
 
-    @property
-    def is_public(self) -> bool:
-        """Tell whether readers may see the company: `Company.objects.published()` for one row."""
-        return self.published
 
-
-class PersonQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(_published())
-
-
-class PersonManager(SlugManager.from_queryset(PersonQuerySet)):
-    pass
-
-
-class Person(models.Model):
+class Person(Publishable, models.Model):
     name_zh = models.CharField("Chinese name", max_length=100)
     name_en = models.CharField("English name", max_length=100, blank=True)
     slug = models.SlugField(max_length=100, unique=True)
     bio = models.TextField(blank=True)
     published = models.BooleanField(default=False, db_index=True)
 
-    objects = PersonManager()
+    objects = PublishableManager()
 
     class Meta:
         ordering = ["name_zh"]
@@ -124,11 +119,6 @@ class Person(models.Model):
 
     def natural_key(self):
         return (self.slug,)
-
-    @property
-    def is_public(self) -> bool:
-        """Tell whether readers may see the person: `Person.objects.published()` for one row."""
-        return self.published
 
 
 class AliasManager(models.Manager):
@@ -305,6 +295,7 @@ class Product(models.Model):
 
     @property
     def is_public(self) -> bool:
+        """Tell whether readers may see the product: it has no publication of its own, only its company's."""
         return self.company.is_public
 
     def natural_key(self):
@@ -486,7 +477,7 @@ class Figure(models.Model):
 
     @property
     def public_product(self) -> "Product | None":
-        return self.product if self.product is not None and self.product.is_public else None
+        return public_or_none(self.product)
 
     @property
     def public_owner(self) -> "Company | None":

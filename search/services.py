@@ -246,12 +246,6 @@ def search_index_entity(obj: Paragraph | Section | Quote | Company | Person) -> 
 
 
 @transaction.atomic(savepoint=False)
-def search_reindex_quotes(quote_ids: Iterable[int]) -> None:
-    """Index these quotes again, e.g. after their speaker was deleted."""
-    _index_quotes(quote_ids)
-
-
-@transaction.atomic(savepoint=False)
 def search_index_owners(*, company_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> None:
     """Index these companies and people again, e.g. after one of their aliases changed."""
     _index_companies(company_ids)

@@ -1,20 +1,20 @@
 """Keep the index current: every save of searchable content re-indexes what it touches.
 
 Deletions need no receiver of their own: each document has a CASCADE foreign key to its source, so it
-goes with it. Two deletions change documents that stay: an alias (its company's or person's document
-lists it) and a person (their quotes' documents name them). Fixture loading saves with `raw=True`; the
-receivers index those saves too, and since a parent's save re-indexes its children and a child's save
-indexes itself, the fixture's order does not matter.
+goes with it. One deletion changes documents that stay: an alias (its company's or person's document
+lists it); a person their quotes name cannot be deleted at all (the speaker link is PROTECT). Fixture
+loading saves with `raw=True`; the receivers index those saves too, and since a parent's save re-indexes
+its children and a child's save indexes itself, the fixture's order does not matter.
 """
 
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from articles.models import Article, Paragraph, Section
 from landscape.models import Alias, Company, Person, Quote
 
-from .services import search_index_article, search_index_entity, search_index_owners, search_reindex_quotes
+from .services import search_index_article, search_index_entity, search_index_owners
 
 
 @receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
@@ -56,13 +56,3 @@ def alias_deleted(sender, instance, origin=None, **kwargs):
     deleted_on_its_own = isinstance(origin, Alias) or (isinstance(origin, QuerySet) and origin.model is Alias)
     if deleted_on_its_own:
         search_index_owners(company_ids=[instance.company_id], person_ids=[instance.person_id])
-
-
-@receiver(pre_delete, sender=Person, dispatch_uid="search_person_deleting")
-def person_deleting(sender, instance, **kwargs):
-    instance._search_quote_ids = list(instance.quotes.values_list("pk", flat=True))
-
-
-@receiver(post_delete, sender=Person, dispatch_uid="search_person_deleted")
-def person_deleted(sender, instance, **kwargs):
-    search_reindex_quotes(getattr(instance, "_search_quote_ids", []))

@@ -8,6 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from landscape.charts import format_zh_number, render_bar_chart
+from landscape.models import public_or_none
 from landscape.selectors import charts_for_paragraphs
 
 register = template.Library()
@@ -85,8 +86,8 @@ def link_mentions(text: str, mentions) -> SafeString:
     """Escape paragraph text and link each mention of a published entity to that entity's page."""
 
     def wrap(mention):
-        entity = mention.entity
-        if entity is None or not entity.is_public:
+        entity = public_or_none(mention.entity)
+        if entity is None:
             return escape(mention.text)
         kind = entity._meta.model_name
         return format_html(

@@ -6,13 +6,12 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 from reversion.admin import VersionAdmin
-from reversion.models import Version
 
 from articles.annotations import annotation_create
 from articles.deletion import RecoverableDeletionMixin
 from articles.models import Annotation, Article, Paragraph, Section, Topic
 from landscape.models import Figure, Mention, Quote
-from tests.articles.test_revisions import posted_form
+from tests.admin_support import posted_form, recover, recover_url
 from tests.landscape.factories import (
     first_paragraph,
     make_company,
@@ -66,13 +65,6 @@ def cited(article_factory, editor):
     return {"article": article, "person": person, "company": company}
 
 
-def recover_article(client, pk):
-    deleted = Version.objects.get_deleted(Article).get(object_id=str(pk))
-    form = client.get(url("article_recover", deleted.pk))
-    assert form.status_code == 200
-    return form, client.post(url("article_recover", deleted.pk), posted_form(form), follow=True)
-
-
 def test_a_deleted_article_is_recovered_with_annotations_quotes_figures_and_mentions(editor_client, cited):
     article = cited["article"]
     before = hanging_on(article)
@@ -86,9 +78,12 @@ def test_a_deleted_article_is_recovered_with_annotations_quotes_figures_and_ment
     assert editor_client.post(url("article_delete", article.pk), {"post": "yes"}).status_code == 302
     assert not any(hanging_on(article).values())
 
-    form, response = recover_article(editor_client, article.pk)
+    form, response = recover(editor_client, Article, article.pk)
 
     assert "1 annotation" in form.content.decode() and "1 quote" in form.content.decode()
+    # The note says what the recovered article comes back as, not that its status stays as it is now.
+    assert "It comes back with status “Draft”, publish at empty and slug" in form.content.decode()
+    assert "stay as they are now" not in form.content.decode()
     assert response.redirect_chain == [(url("article_change", article.pk), 302)]
     assert "as a draft" in response.content.decode()
     assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
@@ -112,7 +107,7 @@ def test_bulk_deleted_articles_are_recovered_one_at_a_time(editor_client, cited,
     )
     assert response.status_code == 302 and not Article.objects.exists() and not Quote.objects.exists()
 
-    recover_article(editor_client, first.pk)
+    recover(editor_client, Article, first.pk)
 
     assert list(Article.objects.values_list("pk", flat=True)) == [first.pk]
     assert hanging_on(first) == before
@@ -126,8 +121,7 @@ def test_recovering_an_article_whose_quoted_speaker_is_gone_says_so_and_changes_
     assert editor_client.post(reverse("admin:landscape_person_delete", args=[person.pk]), {"post": "yes"})
     assert not type(person).objects.filter(pk=person.pk).exists()
 
-    deleted = Version.objects.get_deleted(Article).get(object_id=str(article.pk))
-    response = editor_client.get(url("article_recover", deleted.pk), follow=True)
+    response = editor_client.get(recover_url(Article, article.pk), follow=True)
 
     assert response.redirect_chain == [(url("article_changelist"), 302)]
     assert "no longer exists" in response.content.decode()
@@ -141,9 +135,7 @@ def test_a_deleted_paragraph_is_recovered_with_its_quotes_and_mentions(editor_cl
 
     assert editor_client.post(url("paragraph_delete", paragraph.pk), {"post": "yes"}).status_code == 302
     assert not Quote.objects.exists()
-    deleted = Version.objects.get_deleted(Paragraph).get(object_id=str(paragraph.pk))
-    form = editor_client.get(url("paragraph_recover", deleted.pk))
-    editor_client.post(url("paragraph_recover", deleted.pk), posted_form(form))
+    recover(editor_client, Paragraph, paragraph.pk)
 
     paragraph = Paragraph.objects.get(pk=paragraph.pk)
     assert set(paragraph.quotes.values_list("pk", flat=True)) == quotes
@@ -161,9 +153,7 @@ def test_a_section_deleted_on_the_article_page_is_recovered_with_what_hung_on_it
     assert editor_client.post(url("article_change", article.pk), data).status_code == 302
     assert not Section.objects.filter(pk=first.pk).exists() and not Quote.objects.exists()
 
-    deleted = Version.objects.get_deleted(Section).get(object_id=str(first.pk))
-    form = editor_client.get(url("section_recover", deleted.pk))
-    editor_client.post(url("section_recover", deleted.pk), posted_form(form))
+    recover(editor_client, Section, first.pk)
 
     after = hanging_on(article)
     assert after["sections"] == before["sections"] and after["paragraphs"] == before["paragraphs"]

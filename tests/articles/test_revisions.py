@@ -10,6 +10,7 @@ from articles.annotations import annotation_create
 from articles.models import Annotation, Article, Paragraph, Section
 from articles.workflow import article_publish
 from landscape.models import Company, Person, Quote
+from tests.admin_support import posted_form, recover_url
 from tests.articles.test_admin import change_form_data, first_paragraph
 
 pytestmark = pytest.mark.django_db
@@ -154,11 +155,11 @@ def test_a_recovered_article_comes_back_as_a_draft(editor_client, history):
     editor_client.post(url("article_delete", pk), {"post": "yes"})
     assert not Article.objects.filter(pk=pk).exists()
     deleted = Version.objects.get_deleted(Article).get(object_id=str(pk))
-    assert editor_client.get(url("article_recover", deleted.pk)).status_code == 200
+    assert editor_client.get(recover_url(Article, pk)).status_code == 200
     recovered = Article(pk=pk, **{k: v for k, v in deleted.field_dict.items() if k not in {"id", "topics"}})
     data = change_form_data(recovered)
     data.update({"sections-TOTAL_FORMS": "0", "sections-INITIAL_FORMS": "0"})
-    response = editor_client.post(url("article_recover", deleted.pk), data, follow=True)
+    response = editor_client.post(recover_url(Article, pk), data, follow=True)
     assert response.redirect_chain == [(url("article_change", pk), 302)]
     assert "as a draft" in response.content.decode()
     article = Article.objects.get(pk=pk)
@@ -205,29 +206,6 @@ def test_editing_paragraphs_on_the_section_page_shows_in_the_article_history(edi
     assert newer.revision.user == editor
     response = editor_client.get(url("article_compare", draft.pk), {"from": older.pk, "to": newer.pk})
     assert "<ins>（ERNIE Bot）</ins>" in response.content.decode()
-
-
-def posted_form(response) -> dict:
-    """Return the data a browser would post back from an admin change page, unchanged."""
-    data = {}
-
-    def add(form):
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            data[form.add_prefix(name)] = "on" if value is True else value
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[management.add_prefix(name)] = management[name].value()
-        data[management.add_prefix("TOTAL_FORMS")] = len(formset.initial_forms)
-        for form in formset.initial_forms:
-            add(form)
-    return data
 
 
 def test_companies_people_and_quotes_keep_a_history(editor_client, editor):

@@ -19,8 +19,8 @@ from articles.deletion import deletion_refused_by
 from articles.models import Annotation, Article, Paragraph, Section, Topic
 from articles.workflow import article_publish, article_return_to_draft, article_submit
 from landscape.models import Affiliation, Company, Figure, Mention, Person, Product, Quote
+from tests.admin_support import posted_form, recover_url
 from tests.articles.test_admin import first_paragraph
-from tests.articles.test_revisions import posted_form
 from tests.factories import make_article
 from tests.landscape.factories import (
     make_company,
@@ -257,8 +257,7 @@ def test_recovering_a_deleted_section_or_paragraph_keeps_the_article_a_draft(
     pk = obj.pk
     obj.delete()
     article_return_to_draft(article=draft, user=editor)
-    deleted = Version.objects.get_deleted(model).get(object_id=str(pk))
-    recover = reverse(f"admin:articles_{model._meta.model_name}_recover", args=[deleted.pk])
+    recover = recover_url(model, pk)
     response = editor_client.get(recover)
     assert response.status_code == 200
     data = posted_form(response)
@@ -278,8 +277,7 @@ def test_recovering_a_deleted_article_as_a_contributor_brings_it_back_as_a_draft
     article_publish(article=draft, user=editor)
     pk = draft.pk
     draft.delete()
-    deleted = Version.objects.get_deleted(Article).get(object_id=str(pk))
-    recover = reverse("admin:articles_article_recover", args=[deleted.pk])
+    recover = recover_url(Article, pk)
     data = posted_form(editor_client.get(recover))
     data.update(status="published")
     assert contributor_client.post(recover, data).status_code == 302
@@ -295,9 +293,7 @@ def test_a_contributor_cannot_recover_a_deleted_landscape_entry(landscape_histor
     for blocker in deletion_refused_by([obj]):  # what names the entry refuses its deletion
         blocker.delete()
     model.objects.filter(pk=pk).delete()
-    deleted = Version.objects.get_deleted(model).get(object_id=str(pk))
-    opts = model._meta
-    recover = reverse(f"admin:{opts.app_label}_{opts.model_name}_recover", args=[deleted.pk])
+    recover = recover_url(model, pk)
     before = publication_state()
     assert contributor_client.post(recover, {}).status_code == 403
     assert not model.objects.filter(pk=pk).exists()

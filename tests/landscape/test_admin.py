@@ -4,7 +4,7 @@ from reversion.models import Version
 
 from articles.deletion import deletion_refused_by
 from landscape.models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
-from tests.articles.test_revisions import posted_form
+from tests.admin_support import recover
 from tests.landscape.factories import (
     first_paragraph,
     make_company,
@@ -224,12 +224,9 @@ def test_a_recovered_company_comes_back_unpublished_with_its_aliases_and_product
     for blocker in deletion_refused_by([company]):  # what names the company refuses its deletion
         blocker.delete()
     Company.objects.filter(pk=pk).delete()
-    deleted = Version.objects.get_deleted(Company).get(object_id=str(pk))
-    recover = reverse("admin:landscape_company_recover", args=[deleted.pk])
-    response = admin_client.get(recover)
-    assert 'name="published"' not in response.content.decode()
+    form, response = recover(admin_client, Company, pk)
 
-    response = admin_client.post(recover, posted_form(response), follow=True)
+    assert 'name="published"' not in form.content.decode()
 
     assert response.redirect_chain == [(reverse("admin:landscape_company_change", args=[pk]), 302)]
     recovered = Company.objects.get(pk=pk)

@@ -1,14 +1,13 @@
 """Deleting companies, people and products: refused while others refer to them, else recoverable."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 from reversion.models import Version
 
 from landscape.models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
-from tests.articles.test_revisions import posted_form
+from tests.admin_support import recover
 from tests.landscape.factories import (
     first_paragraph,
     make_company,
@@ -23,15 +22,6 @@ pytestmark = pytest.mark.django_db
 
 def url(name, *args):
     return reverse(f"admin:landscape_{name}", args=args)
-
-
-@pytest.fixture
-def editor_client(client, django_user_model):
-    """A client signed in as a member of the Editor group the migration creates."""
-    user = django_user_model.objects.create_user("deleting-editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editor"))
-    client.force_login(user)
-    return client
 
 
 def bulk_delete(client, model: str, objs, *, confirm: bool):
@@ -149,18 +139,6 @@ def test_deleting_a_product_named_by_a_figure_is_refused(editor_client, company)
     assert Figure.objects.get(pk=company["figure"].pk).product == company["product"]
 
 
-def recover(client, model: str, pk) -> object:
-    """Recover the deleted object through its admin recover form, posting what the form shows."""
-    deleted = Version.objects.get_deleted(model_class(model)).get(object_id=str(pk))
-    form = client.get(url(f"{model}_recover", deleted.pk))
-    assert form.status_code == 200
-    return form, client.post(url(f"{model}_recover", deleted.pk), posted_form(form), follow=True)
-
-
-def model_class(name: str) -> type[models.Model]:
-    return {"company": Company, "person": Person, "product": Product}[name]
-
-
 def test_a_deleted_company_is_recovered_with_its_aliases_and_products(editor_client):
     company = make_company(name_zh="月之暗面", aliases=["Moonshot", "月暗"])
     product = Product.objects.create(name="Kimi", slug="kimi", company=company)
@@ -176,8 +154,9 @@ def test_a_deleted_company_is_recovered_with_its_aliases_and_products(editor_cli
         not Company.objects.filter(pk=company.pk).exists() and not Alias.objects.filter(name="月暗").exists()
     )
 
-    _, response = recover(editor_client, "company", company.pk)
+    form, response = recover(editor_client, Company, company.pk)
 
+    assert "It comes back with published “no” and slug" in form.content.decode()
     assert response.redirect_chain == [(url("company_change", company.pk), 302)]
     recovered = Company.objects.get(pk=company.pk)
     assert set(recovered.aliases.values_list("pk", "name")) == aliases
@@ -193,7 +172,7 @@ def test_a_deleted_person_is_recovered_with_aliases_and_affiliations(editor_clie
 
     assert editor_client.post(url("person_delete", person.pk), {"post": "yes"}).status_code == 302
     assert not Affiliation.objects.filter(pk=affiliation.pk).exists()
-    _, response = recover(editor_client, "person", person.pk)
+    _, response = recover(editor_client, Person, person.pk)
 
     assert response.redirect_chain == [(url("person_change", person.pk), 302)]
     recovered = Person.objects.get(pk=person.pk)
@@ -210,7 +189,7 @@ def test_bulk_deleted_people_are_recovered_one_at_a_time(editor_client):
 
     assert response.status_code == 302
     assert not Person.objects.filter(pk__in=[first.pk, second.pk]).exists()
-    recover(editor_client, "person", first.pk)
+    recover(editor_client, Person, first.pk)
     assert list(Person.objects.values_list("pk", flat=True)) == [first.pk]
     assert list(Alias.objects.values_list("name", flat=True)) == ["甲"]
 
@@ -232,7 +211,7 @@ def test_seed_loaded_entries_start_with_a_version_and_a_seed_company_can_be_reco
     Mention.objects.filter(company=baidu).delete()
     Affiliation.objects.filter(company=baidu).delete()
     assert editor_client.post(url("company_delete", baidu.pk), {"post": "yes"}).status_code == 302
-    recover(editor_client, "company", baidu.pk)
+    recover(editor_client, Company, baidu.pk)
 
     baidu = Company.objects.get(slug="baidu")
     assert set(baidu.products.values_list("pk", flat=True)) == products

@@ -60,16 +60,26 @@ def world(article_factory):
     return {"company": company, "person": person, "public": public, "draft": draft, "p1": p1}
 
 
-def grow(article_factory, n):
-    """Add n more companies, people, quotes, figures and mentions on a new published article."""
+def grow(article_factory, world, n):
+    """Add n more companies, people, quotes, figures and mentions on a new published article.
+
+    The new rows also reach the world's company and person pages, and every other figure is about a
+    product, so each way a page names a company or person from a related row grows with the data.
+    """
     article = article_factory(sections=1, paragraphs=n)
     for i, paragraph in enumerate(paragraphs_of(article)):
         company = make_company(layer=list(Company.Layer)[i % len(Company.Layer)])
         person = make_person()
         Affiliation.objects.create(person=person, company=company, role="研究員")
+        Affiliation.objects.create(person=world["person"], company=company, role="顧問", start_year=2000 + i)
         set_text(paragraph, f"{company.name_zh}與{person.name_zh}說“第{i}句話”。")
-        make_quote(paragraph=paragraph, text=f"第{i}句話", speaker=person, company=company)
-        make_figure(paragraph=paragraph, company=company, chart_group="growth")
+        about = company if i % 2 else world["company"]
+        make_quote(paragraph=paragraph, text=f"第{i}句話", speaker=person, company=about)
+        if i % 2:
+            make_figure(paragraph=paragraph, company=company, chart_group="growth")
+        else:
+            product = Product.objects.create(name=f"產品{i}", slug=f"{company.slug}-product", company=about)
+            make_figure(paragraph=paragraph, product=product, chart_group="growth")
         make_mention(paragraph=paragraph, start=0, end=len(company.name_zh), company=company)
         make_mention(
             paragraph=paragraph,
@@ -111,7 +121,7 @@ def test_each_page_runs_a_fixed_number_of_queries_whatever_the_data(
     client, world, article_factory, django_assert_max_num_queries, name, url
 ):
     small = count_queries(client, url)
-    grow(article_factory, 12)
+    grow(article_factory, world, 12)
     with django_assert_max_num_queries(MAX_QUERIES[name]):
         response = client.get(url)
     assert response.status_code == 200
@@ -203,7 +213,7 @@ def test_quotes_filter_by_speaker_company_and_article(client, world, query, expe
 
 
 def test_quotes_filter_narrows_the_list(client, world, article_factory):
-    grow(article_factory, 3)
+    grow(article_factory, world, 3)
     html = client.get("/quotes/?speaker=wang-xiaochuan").content.decode()
     assert "理想上慢一步" in html and "第0句話" not in html
 
