@@ -35,6 +35,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
 
+from exchange.resources import ExchangeAdminMixin
+
 from . import workflow
 from .anchoring import make_selector
 from .annotations import (
@@ -47,7 +49,7 @@ from .annotations import (
 )
 from .deletion import RecordedDeletionInlineMixin, RecoverableDeletionMixin
 from .models import Annotation, Article, Paragraph, Section, Topic
-from .resources import AnnotationResource, ExchangeAdminMixin
+from .resources import AnnotationResource
 from .services import article_ingest, article_preview
 from .textpipeline import IngestInputError, decode_raw_article
 from .versioning import RestoringVersionAdmin, recorded_revision, register_versioned_models, restoring

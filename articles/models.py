@@ -265,3 +265,8 @@ class Annotation(models.Model):
 
     def natural_key(self):
         return (str(self.uid),)
+
+    def is_placed_in(self, text: str) -> bool:
+        """Tell whether the quote still sits at its offsets in `text`: the one test of a kept anchor."""
+        start, end = self.start, self.end
+        return not self.orphaned and 0 <= start <= end <= len(text) and text[start:end] == self.exact

@@ -1,10 +1,8 @@
-"""Reads of published articles for the API, each in a fixed number of queries."""
+"""Reads of published articles, each in a fixed number of queries."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from landscape.models import Mention
-
-from .models import Annotation, Article
+from .models import Article
 
 
 def published_articles(*, topic: str | None = None) -> QuerySet[Article]:
@@ -13,29 +11,3 @@ def published_articles(*, topic: str | None = None) -> QuerySet[Article]:
     if topic:
         articles = articles.filter(topics__slug=topic)
     return articles
-
-
-def published_articles_in_full() -> QuerySet[Article]:
-    """Return published articles with sections, paragraphs, public annotations and public mentions.
-
-    The public annotations land in each article's `public_annotations`, the public mentions in each
-    paragraph's `public_mentions`.
-    """
-    return (
-        Article.objects.published()
-        .for_reader()
-        .prefetch_related(
-            Prefetch(
-                "annotations",
-                queryset=Annotation.objects.public()
-                .select_related("paragraph")
-                .order_by("paragraph__section__position", "paragraph__position", "start", "pk"),
-                to_attr="public_annotations",
-            ),
-            Prefetch(
-                "sections__paragraphs__mentions",
-                queryset=Mention.objects.public().select_related("company", "person").order_by("start", "pk"),
-                to_attr="public_mentions",
-            ),
-        )
-    )

@@ -7,11 +7,10 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
-from articles.api import router as articles_router
+from core.apitools import INVALID_PARAMETER, PROBLEM_CONTENT_TYPE, ProblemError, problem_response
 from landscape.api import router as landscape_router
-
-from .apitools import INVALID_PARAMETER, PROBLEM_CONTENT_TYPE, ProblemError, problem_response
-from .search_api import router as search_router
+from reader.api import router as articles_router
+from search.api import router as search_router
 
 DESCRIPTION = """\
 Read-only access to Baimo's published articles, their public annotations and mentions, and the

@@ -1,28 +1,55 @@
 from django.contrib import admin
+from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path, register_converter
+from django.urls import include, path, register_converter, reverse
 
-from articles import reading
-from articles import views as article_views
 from articles.feeds import LatestArticlesFeed
-from config import converters
+from articles.sitemaps import ArticleSitemap
 from config.api import api
-from config.sitemaps import SITEMAPS
+from core import converters
+from core import views as core_views
+from landscape.sitemaps import CompanySitemap, PersonSitemap
+from reader import preferences
+from reader import views as reader_views
 
 # Registered before the apps' URLconfs are included, which use them.
 register_converter(converters.UnicodeSlugConverter, "unicode_slug")
 register_converter(converters.ScriptVariantConverter, "script_variant")
 register_converter(converters.OnOffConverter, "on_off")
 
+
+class StaticSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return [
+            "home",
+            "articles:list",
+            "landscape:landscape",
+            "landscape:quote_list",
+            "landscape:figure_list",
+        ]
+
+    def location(self, item):
+        return reverse(item)
+
+
+SITEMAPS = {
+    "static": StaticSitemap,
+    "articles": ArticleSitemap,
+    "companies": CompanySitemap,
+    "people": PersonSitemap,
+}
+
 urlpatterns = [
-    path("", article_views.home, name="home"),
-    path("healthz", article_views.healthz, name="healthz"),
-    path("robots.txt", article_views.robots_txt, name="robots_txt"),
+    path("", reader_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("feeds/articles.atom", LatestArticlesFeed(), name="feed"),
-    path("reading/script/<script_variant:variant>/", reading.set_variant, name="set_variant"),
-    path("reading/pinyin/<on_off:state>/", reading.set_pinyin, name="set_pinyin"),
-    path("articles/", include("articles.urls")),
+    path("reading/script/<script_variant:variant>/", preferences.set_variant, name="set_variant"),
+    path("reading/pinyin/<on_off:state>/", preferences.set_pinyin, name="set_pinyin"),
+    path("articles/", include("reader.urls")),
     path("search", include("search.urls")),
     path("", include("landscape.urls")),
     path("api/v1/", api.urls),
@@ -30,4 +57,4 @@ urlpatterns = [
 ]
 
 # An unreachable database is a 503 wherever it is met, in a view or in a middleware.
-handler500 = "config.outages.server_error"
+handler500 = "core.outages.server_error"

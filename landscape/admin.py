@@ -9,8 +9,8 @@ from django.utils.html import format_html
 
 from articles.deletion import RecoverableDeletionMixin
 from articles.models import Article
-from articles.resources import ExchangeAdminMixin
 from articles.versioning import RestoringVersionAdmin, keep_on_restore
+from exchange.resources import ExchangeAdminMixin
 
 from .models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
 from .resources import CompanyResource, FigureResource, PersonResource, ProductResource, QuoteResource

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
-from config.apitools import (
+from core.apitools import (
     DETAIL_ERRORS,
     LIST_ERRORS,
     Page,
@@ -22,7 +22,8 @@ from config.apitools import (
     ordering_type,
 )
 
-from .api_selectors import (
+from .models import Company, Person, Product
+from .selectors import (
     published_companies,
     published_companies_in_full,
     published_figures,
@@ -30,7 +31,6 @@ from .api_selectors import (
     published_people_in_full,
     published_quotes,
 )
-from .models import Company, Person, Product
 
 router = Router(tags=["landscape"])
 

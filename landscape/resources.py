@@ -9,7 +9,7 @@ from __future__ import annotations
 from import_export import fields
 
 from articles.models import Paragraph
-from articles.resources import NaturalKeyWidget, StrictResource
+from exchange.resources import NaturalKeyWidget, StrictResource
 
 from .models import Alias, Company, Figure, Person, Product, Quote
 

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from articles.structured_data import json_ld_script, organization_json_ld, person_json_ld
+from core.structured_data import json_ld_script, organization_json_ld, person_json_ld
 
 from .forms import QuoteFilterForm
 from .selectors import company_profile, figures_overview, landscape_layers, person_profile, quotes_filtered

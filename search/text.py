@@ -3,7 +3,7 @@
 Pure Python: nothing here touches Django, so the tokeniser can be tested and fuzzed on plain strings.
 
 Normalising maps every character on its own: compatibility forms to plain ones (full-width ＡＩ → AI),
-Traditional to Simplified script (OpenCC t2s through the shared `articles.variants.convert`), upper to
+Traditional to Simplified script (OpenCC t2s through the shared `core.variants.convert`), upper to
 lower case. A character whose mapping would not be exactly one character is kept as it is, so the
 normalised text is as long as the original: an offset in one is an offset in the other, and snippets are
 cut and marked in the script the text was written in. Mapping characters one by one, instead of
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from unicodedata import normalize
 
-from articles.variants import HANS, convert
+from core.variants import HANS, convert
 
 # Beyond these a query is cut: nobody searches a paragraph, and every token is one more index lookup.
 MAX_QUERY_LENGTH = 100

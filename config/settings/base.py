@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from config.headers import add_static_file_headers
+from core.headers import add_static_file_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,9 +27,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "reversion",
+    "core",
+    "exchange",
     "articles",
     "landscape",
     "search",
+    "reader",
 ]
 
 MIDDLEWARE = [
@@ -39,12 +42,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "articles.reading.AdminLanguageMiddleware",
+    "core.admin_language.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "articles.reading.ScriptVariantMiddleware",
+    "reader.preferences.ScriptVariantMiddleware",
     # Answers 503 instead of 500 when a view finds the database unreachable; see config/outages.py.
-    "config.outages.DatabaseUnavailableMiddleware",
+    "core.outages.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -60,7 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.reading.reading_context",
+                "reader.preferences.reading_context",
             ],
         },
     },
@@ -132,7 +135,6 @@ INGEST_MAX_BYTES = 1_000_000
 # --- Imports (the admin's Import buttons; exchange/, articles/resources.py) ------------------------------
 # Files past these limits are refused on the import form before they are parsed, so an import always
 # finishes well inside a worker's timeout (the whole seed landscape is a few hundred rows, ~100 kB).
-INSTALLED_APPS += ["exchange"]
 IMPORTS_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 IMPORTS_MAX_XLSX_EXPANDED_BYTES = 50 * 1024 * 1024  # what an XLSX (a zip) may unpack to
 IMPORTS_MAX_ROWS = 1_000
@@ -143,7 +145,7 @@ IMPORTS_PENDING_MAX_AGE = 24 * 60 * 60  # seconds
 
 # --- Read API (/api/v1/) ---------------------------------------------------------------------------
 # CORS, HEAD, rate limits, ETag/Last-Modified and problem details for every path under this prefix.
-MIDDLEWARE += ["config.middleware.ApiMiddleware"]
+MIDDLEWARE += ["core.middleware.ApiMiddleware"]
 # As an app, django-ninja serves the interactive docs' Swagger UI from our static files, not a CDN.
 INSTALLED_APPS += ["ninja"]
 API_PATH_PREFIX = "/api/"
@@ -179,8 +181,8 @@ SECURE_CSP_API_DOCS = {**SECURE_CSP, "img-src": [CSP.SELF, "data:"]}
 _AFTER_WHITENOISE = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
 MIDDLEWARE[_AFTER_WHITENOISE:_AFTER_WHITENOISE] = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "config.headers.PermissionsPolicyMiddleware",
-    "config.security.MalformedRequestMiddleware",
+    "core.headers.PermissionsPolicyMiddleware",
+    "core.security.MalformedRequestMiddleware",
 ]
 WHITENOISE_ADD_HEADERS_FUNCTION = add_static_file_headers
 TEMPLATES[0]["OPTIONS"]["context_processors"] += ["django.template.context_processors.csp"]
@@ -224,7 +226,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_RESET_ON_SUCCESS = True
 # The client's address as the API's rate limit reads it: X-Forwarded-For only as far as
 # API_TRUSTED_PROXY_COUNT proxies, so a client cannot pick an address to dodge the lockout.
-AXES_CLIENT_IP_CALLABLE = "config.security.login_client_address"
-AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.security.login_client_address"
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 # Unlocking is an operator's job (`manage.py axes_reset_username <name>`), not an admin page's.
 AXES_ENABLE_ADMIN = False

@@ -36,7 +36,7 @@ REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 CACHES = {
     "default": {
         # While Redis is down every cache call is a miss, so pages and the API keep answering.
-        "BACKEND": "config.cache.FailOpenRedisCache",
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": require_env("REDIS_URL"),
         "KEY_PREFIX": "baimo",
         "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},

@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Q
 
 from articles.models import Annotation, Article, Paragraph
-from articles.variants import HANS, convert
+from core.variants import HANS, convert
 from landscape.models import Company, Figure, Person, Quote
 
 from .conftest import SEED_SLUG

@@ -6,7 +6,7 @@ import pytest
 from django.utils.http import http_date
 
 from articles.models import Article
-from config import ratelimit
+from core import ratelimit
 from landscape.models import Company, Person
 
 from .conftest import SEED_SLUG

@@ -6,10 +6,10 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from articles.api import ARTICLE_ORDERINGS
 from articles.models import Article
 from landscape.api import COMPANY_ORDERINGS, FIGURE_ORDERINGS, PERSON_ORDERINGS, QUOTE_ORDERINGS
 from landscape.models import Company, Figure, Person, Quote
+from reader.api import ARTICLE_ORDERINGS
 from tests.factories import make_article
 
 pytestmark = pytest.mark.usefixtures("seed")

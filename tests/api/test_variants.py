@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles import variants
-from articles.variants import HANS, HANT, convert, convert_spans, convert_tree
+from core import variants
+from core.variants import HANS, HANT, convert, convert_spans, convert_tree
 
 SEED_SENTENCE = "復旦大學計算機學院教授、Moss系統負責人邱錫鵬在2023騰訊ConTech大會上總結道。"
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles.models import Annotation, Article, Paragraph
-from articles.variants import VARIANTS, convert
+from core.variants import VARIANTS, convert
 from landscape.models import Affiliation, Company, Person, Product
 from tests.factories import make_article
 

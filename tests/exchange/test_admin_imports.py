@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Annotation
-from articles.resources import ALREADY_CONFIRMED, AnnotationResource
+from articles.resources import AnnotationResource
 from exchange.formats import XLSX, CSVWithBOM
 from exchange.models import PendingImport
+from exchange.resources import ALREADY_CONFIRMED
 from landscape.models import Alias, Company, Figure, Person, Product, Quote
 from landscape.resources import (
     CompanyResource,

@@ -5,7 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from articles.models import Annotation, Paragraph
-from articles.variants import HANS, convert
+from core.variants import HANS, convert
 from search.models import SearchDocument
 from search.selectors import MAX_LIMIT, search
 from search.text import MAX_QUERY_LENGTH, normalise, parse_query

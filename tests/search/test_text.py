@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from articles.variants import HANS, convert
+from core.variants import HANS, convert
 from search.text import MAX_QUERY_LENGTH, document_tokens, normalise, parse_query, snippet
 
 

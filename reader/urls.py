@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from reader import views
 
+# The namespace names what the URLs serve: articles, composed here with the landscape.
 app_name = "articles"
 
 urlpatterns = [

@@ -3,7 +3,7 @@
 Each client gets a counter per window (`API_RATE_LIMIT = "60/minute"`: at most 60 requests in each
 calendar minute). `cache.add` and `cache.incr` are atomic on Redis and Memcached, so several app processes
 sharing the production cache share the same counters; the local-memory cache counts per process.
-While Redis is unreachable, production's cache (`config.cache`) answers every call as a miss, so each
+While Redis is unreachable, production's cache (`core.cache`) answers every call as a miss, so each
 request counts as the first of its window: the limiter fails open rather than refusing anyone.
 """
 

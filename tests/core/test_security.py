@@ -17,7 +17,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_settings import PROD_ENV, ROOT
+from tests.config.test_settings import PROD_ENV, ROOT
 
 SEED_ARTICLE = "/articles/one-year-after-chatgpt-hundred-model-war/"
 PUBLIC_PAGES = [

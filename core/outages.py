@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import defaults
 
-from .apitools import problem_response
+from core.apitools import problem_response
 
 logger = logging.getLogger("baimo.outages")
 

@@ -18,7 +18,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError, OutOfMemoryError, ReadOnlyError, TimeoutError
 
-from .outages import OutageLog
+from core.outages import OutageLog
 
 # Unreachable (refused, reset, DNS, authentication, loading), too slow, or unable to write.
 UNAVAILABLE = (ConnectionError, TimeoutError, OutOfMemoryError, ReadOnlyError)

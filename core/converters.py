@@ -6,7 +6,7 @@ with an error, which would otherwise be a 500).
 
 import re
 
-from articles.variants import VARIANTS
+from core.variants import VARIANTS
 
 
 class UnicodeSlugConverter:

@@ -3,7 +3,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from articles.rendering import Span, render_paragraph
+from core.rendering import Span, render_paragraph
 
 TEXT = "邱錫鵬在2023騰訊ConTech大會上總結道。"
 

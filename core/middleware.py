@@ -6,7 +6,7 @@ Validators. `ETag` is a strong hash of the body, so it changes exactly when the 
 `Last-Modified` is when this URL first served that body: the cache remembers the last ETag served for
 each URL with the time it was first seen. A second change within the same second is marked ambiguous,
 and an `If-Modified-Since` naming that second gets the full response rather than a wrong 304. If the
-record is evicted, or the cache is unreachable (production's cache answers a miss, `config.cache`), the
+record is evicted, or the cache is unreachable (production's cache answers a miss, `core.cache`), the
 URL simply counts as modified now, which costs a full response, never a stale one.
 """
 
@@ -21,8 +21,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from .apitools import PROBLEM_CONTENT_TYPE, problem_response, requested_variant
-from .ratelimit import Decision, client_address, current_rate, hit
+from core.apitools import PROBLEM_CONTENT_TYPE, problem_response, requested_variant
+from core.ratelimit import Decision, client_address, current_rate, hit
 
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 ALLOWED_REQUEST_HEADERS = "Accept, Accept-Language, Cache-Control, If-Modified-Since, If-None-Match"

@@ -10,7 +10,7 @@ from ninja import Field, Path, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator, ValidationInfo, WithJsonSchema
 
-from articles.variants import VARIANTS, convert
+from core.variants import VARIANTS, convert
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Problem types are tag URIs (RFC 9457 §3.1.1): stable names that integrators can branch on.

@@ -46,7 +46,7 @@ def _readings(text: str) -> tuple[str, ...]:
     """Return one tone-marked reading per character ('' where there is none), chosen by phrase."""
     from pypinyin import Style, pinyin
 
-    from articles.variants import convert
+    from core.variants import convert
 
     # pypinyin's phrase dictionary is in Simplified script; one-to-one conversion keeps positions.
     simplified = convert(text, "zh-hans")

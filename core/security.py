@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .ratelimit import client_address
+from core.ratelimit import client_address
 
 # Characters a path, query or fragment may keep as they are; everything else (spaces, controls, `\`,
 # non-ASCII) is percent-encoded, so no browser can read the result as anything but a path on this site.

@@ -7,7 +7,7 @@ from django.utils.safestring import SafeString
 
 from articles.annotations import render_note
 from articles.models import Annotation, Article, Paragraph
-from articles.rendering import Span, render_paragraph
+from core.rendering import Span, render_paragraph
 from landscape.selectors import charts_for_paragraphs, mentions_by_paragraph
 
 # Readers see the kind of a note in their own language.

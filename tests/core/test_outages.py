@@ -29,7 +29,7 @@ from django.core.signals import got_request_exception
 from django.db import OperationalError, connections
 from django.db.utils import load_backend
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROD_ENV = {
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-for-the-outage-tests",
     "ALLOWED_HOSTS": "testserver",

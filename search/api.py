@@ -6,9 +6,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from core.apitools import LIST_ERRORS, Page, ScriptText, Variant
 from search.selectors import SearchHit, SearchResults, search
-
-from .apitools import LIST_ERRORS, Page, ScriptText, Variant
 
 router = Router(tags=["search"])
 
@@ -67,7 +66,13 @@ class SearchFilters(Schema):
     variant: Variant | None = None
 
 
-@router.get("/search", response={200: list[SearchHitOut], **LIST_ERRORS}, summary="Search")
+@router.get(
+    "/search",
+    response={200: list[SearchHitOut], **LIST_ERRORS},
+    summary="Search",
+    # Named as before the router moved here: clients generated from the schema keep their method names.
+    operation_id="config_search_api_search_published",
+)
 @paginate(Page)
 def search_published(request: HttpRequest, filters: Query[SearchFilters]):
     """Search published paragraphs, quotes, companies and people, best match first."""

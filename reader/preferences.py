@@ -9,11 +9,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from articles.variants import VARIANTS, convert
-from config.security import same_site_path
+from core.security import same_site_path
+from core.variants import VARIANTS, convert
 
 SOURCE_VARIANT = "zh-hant"
 VARIANT_COOKIE = "variant"
@@ -110,22 +109,3 @@ def set_pinyin(request: HttpRequest, state: str):
     response = HttpResponseRedirect(_back_to(request))
     _remember(response, PINYIN_COOKIE, "1" if state == "on" else "0")
     return response
-
-
-class AdminLanguageMiddleware:
-    """Serve the admin in one language, so that Django's labels and our own read alike.
-
-    The public site writes its Chinese in the templates; the admin's own screens, model names and
-    choices are written in English, so the admin runs in ADMIN_LANGUAGE_CODE.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        # Activated per request, as LocaleMiddleware does, so a worker thread never carries the
-        # admin's language over to a reader's page.
-        in_admin = request.path.startswith("/admin/")
-        translation.activate(settings.ADMIN_LANGUAGE_CODE if in_admin else settings.LANGUAGE_CODE)
-        request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)

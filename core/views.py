@@ -1,48 +1,13 @@
+"""Operational endpoints every deployment has: the health probe and robots.txt."""
+
 import secrets
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from config.outages import DATABASE_OUTAGE, logged_by_outage_log
-from landscape.selectors import featured_quotes, landscape_layers
-
-from .models import Article
-from .reader import article_reading
-from .reading import reader_wants_pinyin
-from .rendering import render_paragraph
-from .structured_data import article_json_ld, json_ld_script
-
-
-def home(request):
-    articles = list(Article.objects.published().newest_first()[:6])
-    context = {
-        "lead": articles[0] if articles else None,
-        "more": articles[1:],
-        "quotes": featured_quotes(limit=3),
-        "layers": landscape_layers(),
-    }
-    return render(request, "articles/home.html", context)
-
-
-def article_list(request):
-    articles = Article.objects.published().newest_first()
-    return render(request, "articles/article_list.html", {"articles": articles})
-
-
-def article_detail(request, slug):
-    article = get_object_or_404(Article.objects.published().for_reader(), slug=slug)
-    pinyin = reader_wants_pinyin(request)
-    context = {
-        "article": article,
-        "title_html": render_paragraph(article.title, pinyin=pinyin),
-        "summary_html": render_paragraph(article.summary, pinyin=pinyin),
-        "sections": article_reading(article, pinyin=pinyin),
-        "json_ld": json_ld_script(article_json_ld(article, request)),
-    }
-    return render(request, "articles/article_detail.html", context)
+from core.outages import DATABASE_OUTAGE, logged_by_outage_log
 
 
 def healthz(request):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROD_ENV = {
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-for-the-test",
     "DATABASE_URL": "postgres://baimo:secret@db.internal:5432/baimo",
