@@ -58,6 +58,7 @@ test: install-dev browsers
 lint: install-dev
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install-dev
 	$(VPY) -m ruff check --fix .

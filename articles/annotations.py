@@ -1,8 +1,8 @@
 """Create, resolve and re-attach annotations; render their Markdown notes safely.
 
 Annotations follow their text. Whenever a paragraph is saved (admin, services, the shell, a restored
-revision) the signal receivers at the bottom of this module re-place the paragraph's annotations with
-`articles.anchoring.reanchor`:
+revision) the services here re-place the paragraph's annotations with `articles.anchoring.reanchor`; the
+signal receivers at the bottom of this module only call them:
 
 - an annotation whose quote left its paragraph moves to the article's paragraph that now holds the
   exact quote (a paragraph split in two, or merged into another);
@@ -21,15 +21,16 @@ import markdown
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core.versioning import recorded_revision
+
 from .anchoring import Selector, context_agreement, make_selector, reanchor
 from .models import Annotation, Article, Paragraph, Section
-from .versioning import recorded_revision
 
 NOTE_TAGS = {"p", "em", "strong", "a", "code", "ul", "ol", "li", "br"}
 NOTE_ATTRIBUTES = {"a": {"href", "title"}}
@@ -159,6 +160,17 @@ def annotation_reopen(*, annotation: Annotation, user) -> Annotation:
     return annotation
 
 
+def annotation_place(*, annotation: Annotation, paragraph: Paragraph, start: int, end: int) -> None:
+    """Anchor an annotation to paragraph.text[start:end] (code points); the caller saves it.
+
+    For an editor re-attaching an annotation by hand (the annotation change form saves it).
+    """
+    _apply(annotation, make_selector(paragraph.text, start, end))
+    annotation.paragraph = paragraph
+    annotation.article_id = paragraph.section.article_id
+    annotation.orphaned = False
+
+
 @dataclass
 class ReattachResult:
     kept: int = 0
@@ -166,14 +178,6 @@ class ReattachResult:
     rehomed: int = 0
     orphaned: int = 0
     adopted: int = 0
-
-    def __iadd__(self, other: ReattachResult) -> ReattachResult:
-        self.kept += other.kept
-        self.moved += other.moved
-        self.rehomed += other.rehomed
-        self.orphaned += other.orphaned
-        self.adopted += other.adopted
-        return self
 
 
 _SELECTOR_FIELDS = ["exact", "prefix", "suffix", "start", "end"]
@@ -346,31 +350,37 @@ def annotations_detach(*, paragraph: Paragraph, origin=None) -> int:
     return orphaned
 
 
-def orphaned_annotations(article: Article):
-    """Return the article's annotations that lost their text, for editors to re-attach or resolve."""
-    return Annotation.objects.filter(article=article).filter(Q(orphaned=True) | Q(paragraph__isnull=True))
+def annotations_remember_text(*, paragraph: Paragraph) -> None:
+    """Remember the paragraph's stored text before it is saved, for `annotations_follow_text` to compare."""
+    paragraph._text_before_save = (
+        Paragraph.objects.filter(pk=paragraph.pk).values_list("text", flat=True).first()
+        if paragraph.pk is not None
+        else None
+    )
 
 
-# Signal receivers. Raw saves (loaddata, a revision being restored) are skipped: fixtures are already
-# consistent, and the admin re-checks the whole article after a restore (annotations_reattach_article).
+def annotations_follow_text(*, paragraph: Paragraph, created: bool = False) -> ReattachResult:
+    """Re-place the annotations of a paragraph just saved, if it is new or its text changed."""
+    if created or getattr(paragraph, "_text_before_save", None) != paragraph.text:
+        return annotations_reattach(paragraph=paragraph)
+    return ReattachResult()
+
+
+# Signal receivers, each a call into the services above. Raw saves (loaddata, a revision being restored)
+# are skipped: fixtures are already consistent, and a restore re-checks the whole article when it is done
+# (`reattach_restored_text` in articles/versioning.py).
 
 
 @receiver(pre_save, sender=Paragraph, dispatch_uid="annotations_remember_old_text")
 def _remember_old_text(sender, instance: Paragraph, raw=False, **kwargs):
-    if raw or instance.pk is None:
-        instance._text_before_save = None
-        return
-    instance._text_before_save = (
-        Paragraph.objects.filter(pk=instance.pk).values_list("text", flat=True).first()
-    )
+    if not raw:
+        annotations_remember_text(paragraph=instance)
 
 
 @receiver(post_save, sender=Paragraph, dispatch_uid="annotations_follow_text")
 def _follow_text(sender, instance: Paragraph, created=False, raw=False, **kwargs):
-    if raw:
-        return
-    if created or getattr(instance, "_text_before_save", None) != instance.text:
-        annotations_reattach(paragraph=instance)
+    if not raw:
+        annotations_follow_text(paragraph=instance, created=created)
 
 
 @receiver(pre_delete, sender=Paragraph, dispatch_uid="annotations_survive_paragraph_delete")

@@ -6,9 +6,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        # Connect the receivers that keep annotations attached when paragraphs change.
         from django.db.models.signals import post_migrate
 
+        # Connect the receivers that keep annotations attached when paragraphs change.
         from . import annotations  # noqa: F401
         from .roles import roles_sync_after_migrate
         from .versioning import register_versioned_models

@@ -39,14 +39,15 @@ class Topic(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
+    """Publication of an article, the one rule: `published()` in SQL, `Article.is_public` for one row."""
+
+    def published_or_scheduled(self):
+        """Articles public from their `publish_at` on: published or scheduled, with a time set."""
+        return self.filter(status__in=Article.PUBLIC_STATUSES, publish_at__isnull=False)
+
     def published(self, now=None):
         """Articles a reader may see: published, or scheduled with their time come."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Article.Status.PUBLISHED) | Q(status=Article.Status.SCHEDULED),
-            publish_at__isnull=False,
-            publish_at__lte=now,
-        )
+        return self.published_or_scheduled().filter(publish_at__lte=now or timezone.now())
 
     def for_reader(self):
         """Prefetch everything an article page renders, in a fixed number of queries."""
@@ -100,6 +101,9 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Readers see an article in these statuses once its `publish_at` has come; archived ones they never see.
+    PUBLIC_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
+
     objects = ArticleManager()
 
     class Meta:
@@ -126,8 +130,9 @@ class Article(models.Model):
 
     @property
     def is_public(self) -> bool:
+        """Tell whether readers may see the article now: `objects.published()` for one instance."""
         return (
-            self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
+            self.status in self.PUBLIC_STATUSES
             and self.publish_at is not None
             and self.publish_at <= timezone.now()
         )
@@ -191,6 +196,7 @@ class Paragraph(models.Model):
 
 class AnnotationQuerySet(models.QuerySet):
     def public(self):
+        """Notes readers may see on a published article: those an editor made public."""
         return self.filter(visibility=Annotation.Visibility.PUBLIC)
 
     def open(self):
@@ -266,7 +272,11 @@ class Annotation(models.Model):
     def natural_key(self):
         return (str(self.uid),)
 
+    def quote_at_offsets(self, text: str) -> bool:
+        """Tell whether `text` holds the quote at the stored offsets, whatever the orphaned flag says."""
+        start, end = self.start, self.end
+        return 0 <= start <= end <= len(text) and text[start:end] == self.exact
+
     def is_placed_in(self, text: str) -> bool:
         """Tell whether the quote still sits at its offsets in `text`: the one test of a kept anchor."""
-        start, end = self.start, self.end
-        return not self.orphaned and 0 <= start <= end <= len(text) and text[start:end] == self.exact
+        return not self.orphaned and self.quote_at_offsets(text)

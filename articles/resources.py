@@ -49,7 +49,7 @@ class AnnotationResource(StrictResource):
             covered = paragraph.text[instance.start : instance.end]
             if instance.article_id and paragraph.section.article_id != instance.article_id:
                 errors["paragraph"] = [f"Paragraph {paragraph.anchor} is not part of “{instance.article}”."]
-            elif instance.end > len(paragraph.text) or covered != instance.exact:
+            elif not instance.quote_at_offsets(paragraph.text):
                 errors["exact"] = [
                     f"Paragraph {paragraph.anchor} holds “{covered}” at {instance.start}–{instance.end}, "
                     f"not “{instance.exact}”."

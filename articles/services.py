@@ -3,34 +3,68 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import Annotation, Article, Paragraph, Section
-from .textpipeline import IngestInputError, IngestResult, IngestWarning, parse_article
+from core.versioning import recorded_revision
 
-ANCHOR_CONTEXT_CHARS = 32
+from .anchoring import CONTEXT_LENGTH
+from .models import Annotation, Article, Paragraph, Section
+from .textpipeline import IngestInputError, IngestResult, IngestWarning, decode_raw_article, parse_article
+
 _SLUG_STEM_CHARS = 60
 
 
-def article_preview(*, raw_text: str) -> IngestResult:
-    """Parse a raw article without saving anything, for the report and preview an editor checks first."""
-    return parse_article(raw_text)
+def article_raw_text(*, size: int, read: Callable[[], bytes]) -> str:
+    """Return the text of a raw article file of `size` bytes, or raise IngestInputError saying why not.
+
+    The size is checked before `read` is called, so that an oversized upload is never read whole.
+    """
+    max_bytes = settings.INGEST_MAX_BYTES
+    if size > max_bytes:
+        raise IngestInputError(f"The file is {size:,} bytes; the limit is {max_bytes:,} bytes.")
+    return decode_raw_article(read(), max_bytes)
+
+
+def article_preview(*, raw_text: str, require_paragraphs: bool = False) -> IngestResult:
+    """Parse a raw article without saving anything, for the report and preview an editor checks first.
+
+    With require_paragraphs, refuse a text that ingest would refuse: one holding no article paragraphs.
+    """
+    result = parse_article(raw_text)
+    if require_paragraphs and not any(section.paragraphs for section in result.sections):
+        raise IngestInputError("The text holds no article paragraphs.")
+    return result
 
 
 @transaction.atomic
-def article_ingest(*, raw_text: str, title: str, slug: str | None = None, created_by=None) -> Article:
-    """Create a draft article from raw scraped text, with an internal annotation for each warning."""
+def article_ingest(
+    *,
+    raw_text: str,
+    title: str,
+    slug: str | None = None,
+    created_by=None,
+    revision_comment: str = "Ingested from raw text",
+) -> Article:
+    """Create a draft article from raw scraped text, with an internal annotation for each warning.
+
+    The article is recorded as its first revision, so its history starts with the text as ingested.
+    """
     title = title.strip()
     if not title:
         raise ValidationError("An article needs a title; the raw text does not carry one.")
-    result = parse_article(raw_text)
-    if not any(section.paragraphs for section in result.sections):
-        raise IngestInputError("The text holds no article paragraphs.")
+    result = article_preview(raw_text=raw_text, require_paragraphs=True)
+    with recorded_revision(created_by, revision_comment):
+        return _article_create(result, raw_text=raw_text, title=title, slug=slug, created_by=created_by)
 
+
+def _article_create(result: IngestResult, *, raw_text: str, title: str, slug: str | None, created_by):
+    """Write the parsed article: the draft, its sections and paragraphs, and its warnings' annotations."""
     article = Article.objects.create(
         title=title,
         slug=_claim_slug(slug, title),
@@ -77,8 +111,8 @@ def _warning_annotation(
         status=Annotation.Status.OPEN,
         body=_warning_body(warning),
         exact=warning.excerpt,
-        prefix=text[max(0, warning.start - ANCHOR_CONTEXT_CHARS) : warning.start],
-        suffix=text[warning.end : warning.end + ANCHOR_CONTEXT_CHARS],
+        prefix=text[max(0, warning.start - CONTEXT_LENGTH) : warning.start],
+        suffix=text[warning.end : warning.end + CONTEXT_LENGTH],
         start=warning.start,
         end=warning.end,
         created_by=created_by,

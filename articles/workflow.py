@@ -17,8 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.versioning import recorded_revision
+
 from .models import Article
-from .versioning import recorded_revision
 
 PUBLISH_PERMISSION = "articles.publish_article"
 EDIT_PERMISSION = "articles.change_article"
@@ -32,7 +33,7 @@ SCHEDULE_FROM = {Status.DRAFT, Status.REVIEW, Status.SCHEDULED}
 ARCHIVE_FROM = {Status.DRAFT, Status.REVIEW, Status.SCHEDULED, Status.PUBLISHED}
 RETURN_TO_DRAFT_FROM = {Status.REVIEW, Status.SCHEDULED, Status.PUBLISHED, Status.ARCHIVED}
 # Taking an article back from these statuses unpublishes or unschedules it: an editor's decision.
-PUBLIC_STATUSES = {Status.SCHEDULED, Status.PUBLISHED, Status.ARCHIVED}
+RELEASED_STATUSES = {Status.SCHEDULED, Status.PUBLISHED, Status.ARCHIVED}
 
 
 def can_publish(user) -> bool:
@@ -127,12 +128,12 @@ def article_archive(*, article: Article, user) -> Article:
 def article_return_to_draft(*, article: Article, user) -> Article:
     """Send the article back to draft; unpublishing or unscheduling it takes an editor."""
     _require(user, EDIT_PERMISSION, "edit")
-    if article.status in PUBLIC_STATUSES:
+    if article.status in RELEASED_STATUSES:
         _require(user, PUBLISH_PERMISSION, "unpublish")
     with transaction.atomic(), recorded_revision(user, "Returned to draft"):
         current = _locked(article)
         _check_from(current, RETURN_TO_DRAFT_FROM, "returned to draft")
-        if current.status in PUBLIC_STATUSES:
+        if current.status in RELEASED_STATUSES:
             _require(user, PUBLISH_PERMISSION, "unpublish")
         current.status = Status.DRAFT
         return _save(current, article, ["status"])

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
 
 from core.apitools import INVALID_PARAMETER, PROBLEM_CONTENT_TYPE, ProblemError, problem_response
+from core.ratelimit import ApiThrottle, too_many_requests
 from landscape.api import router as landscape_router
 from reader.api import router as articles_router
 from search.api import router as search_router
@@ -82,6 +83,13 @@ def _document_responses(responses: dict) -> None:
     responses.setdefault(
         304, {"description": "Not Modified: the `If-None-Match` or `If-Modified-Since` validator matched."}
     )
+    responses.setdefault(
+        412,
+        {
+            "description": "Precondition Failed: `If-Match` or `If-Unmodified-Since` does not hold.",
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        },
+    )
 
 
 api = BaimoAPI(
@@ -94,6 +102,8 @@ api = BaimoAPI(
     docs_decorator=csp_override(settings.SECURE_CSP_API_DOCS),
     openapi_url="/openapi.json",
     renderer=UnicodeJSONRenderer(),
+    # Every operation counts against the anonymous allowance (core/ratelimit.py).
+    throttle=ApiThrottle(),
 )
 api.add_router("/", articles_router)
 api.add_router("/", landscape_router)
@@ -130,6 +140,11 @@ def _parameter_error(error: dict) -> dict[str, str]:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(request, 404, "Nothing published is found at this address.")
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return too_many_requests(request)
 
 
 @api.exception_handler(HttpError)

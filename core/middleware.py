@@ -1,13 +1,20 @@
-"""HTTP behaviour shared by every API response: CORS, HEAD, rate limits, validators, problem details.
+"""The read API's HTTP behaviour around django-ninja: CORS, HEAD, validators, rate-limit headers, problems.
 
-Only paths under `API_PATH_PREFIX` pass through here; the website is left alone.
+Only paths under `API_PATH_PREFIX` pass through here; the website is left alone. Each job is done by the
+library that does it, and this module keeps only what the library cannot:
 
-Validators. `ETag` is a strong hash of the body, so it changes exactly when the bytes change.
-`Last-Modified` is when this URL first served that body: the cache remembers the last ETag served for
-each URL with the time it was first seen. A second change within the same second is marked ambiguous,
-and an `If-Modified-Since` naming that second gets the full response rather than a wrong 304. If the
-record is evicted, or the cache is unreachable (production's cache answers a miss, `core.cache`), the
-URL simply counts as modified now, which costs a full response, never a stale one.
+- CORS is django-cors-headers (the `CORS_*` settings, limited to the API by `CORS_URLS_REGEX`);
+  `CorsMiddleware` adds what the API promises beyond it.
+- Rate limits are counted by `core.ratelimit.ApiThrottle`, which django-ninja runs before each operation;
+  `ApiMiddleware` counts the addresses no operation answers and sends the RateLimit-* headers.
+- Conditional GET is Django's (`get_conditional_response`, with its weak If-None-Match comparison and
+  If-None-Match taking precedence over If-Modified-Since); what is ours is the Last-Modified.
+
+Last-Modified is when this URL first served the body: the cache remembers the last ETag (a hash of the
+body) served for each URL with the time it was first seen. A second change within the same second is
+marked ambiguous, and an `If-Modified-Since` naming that second gets the full response rather than a
+wrong 304. If the record is evicted, or the cache is unreachable (production's cache answers a miss,
+`core.cache`), the URL simply counts as modified now, which costs a full response, never a stale one.
 """
 
 import hashlib
@@ -15,80 +22,63 @@ import re
 import time
 from urllib.parse import urlencode
 
+from corsheaders import middleware as cors
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
+from django.utils.http import http_date, parse_http_date_safe
 
 from core.apitools import PROBLEM_CONTENT_TYPE, problem_response, requested_variant
-from core.ratelimit import Decision, client_address, current_rate, hit
+from core.ratelimit import ApiThrottle, add_rate_limit_headers, counted, too_many_requests
 
-ALLOWED_METHODS = "GET, HEAD, OPTIONS"
-ALLOWED_REQUEST_HEADERS = "Accept, Accept-Language, Cache-Control, If-Modified-Since, If-None-Match"
-EXPOSED_HEADERS = "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
-PREFLIGHT_MAX_AGE = 86400
 # An HTTP field name (RFC 9110 §5.1).
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-# Headers a 304 repeats from the response it stands for (RFC 9110 §15.4.5).
-_NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Language", "ETag", "Last-Modified", "Vary")
 _LANGUAGE_TAGS = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}
 _DETAILS = {
     # Only addresses no endpoint answers get here: an endpoint's own 404 (nothing published with that
     # slug or id) is a problem already.
     404: "No API endpoint is at this address; the endpoints are listed at /api/v1/docs.",
     405: "This API is read-only: use GET, HEAD or OPTIONS.",
+    412: "The If-Match or If-Unmodified-Since precondition does not hold for the current representation.",
 }
+_THROTTLE = ApiThrottle()
 
 
-class ApiMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+def _allowed_methods() -> str:
+    return ", ".join(settings.CORS_ALLOW_METHODS)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(settings.API_PATH_PREFIX):
-            return self.get_response(request)
-        response = _preflight(request) if request.method == "OPTIONS" else self._answer(request)
-        response["Access-Control-Allow-Origin"] = "*"
-        response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+
+class CorsMiddleware(cors.CorsMiddleware):
+    """django-cors-headers, with three things the API promises (README, "CORS") that it does not do."""
+
+    def check_preflight(self, request: HttpRequest) -> HttpResponse | None:
+        response = super().check_preflight(request)
+        if request.method == "OPTIONS" and self.is_enabled(request):
+            # Every OPTIONS, preflight or not, is a 204 naming the methods; the library answers only
+            # preflights, with a 200 that has a content type but no body, and leaves others to ninja (405).
+            response = HttpResponse(status=204, headers={"Allow": _allowed_methods()})
+            del response["Content-Type"]
         return response
 
-    def _answer(self, request: HttpRequest) -> HttpResponse:
-        head = request.method == "HEAD"
-        if head:
-            # The API's routes answer GET; HEAD is the same answer without the body.
-            request.method = "GET"
-        decision = _count(request)
-        if decision is not None and not decision.allowed:
-            response = _too_many(request, decision)
-        else:
-            response = self.get_response(request)
-            if response.status_code >= 400 and not _is_problem(response):
-                response = _as_problem(request, response)
-        if decision is not None:
-            response["RateLimit-Limit"] = str(decision.limit)
-            response["RateLimit-Remaining"] = str(decision.remaining)
-            response["RateLimit-Reset"] = str(decision.reset)
-        if response.status_code == 200 and request.method == "GET" and not response.streaming:
-            response = _with_validators(request, response)
-        elif response.status_code >= 400:
-            response["Cache-Control"] = "no-store"
-        if head and not response.streaming:
-            length = len(response.content)
-            response.content = b""
-            response["Content-Length"] = str(length)
+    def add_response_headers(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        super().add_response_headers(request, response)
+        if not self.is_enabled(request):
+            return response
+        # `*` on every API answer, asked with an Origin or not; the library answers only the former.
+        response.setdefault(cors.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        response.setdefault(cors.ACCESS_CONTROL_EXPOSE_HEADERS, ", ".join(settings.CORS_EXPOSE_HEADERS))
+        if cors.ACCESS_CONTROL_ALLOW_HEADERS in response:
+            # The library allows a fixed list; the API allows what the preflight asks for, too.
+            response[cors.ACCESS_CONTROL_ALLOW_HEADERS] = _allowed_headers(request)
+            patch_vary_headers(response, ["Access-Control-Request-Headers"])
         return response
-
-
-def _preflight(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(status=204)
-    del response["Content-Type"]  # no body, so no type
-    response["Allow"] = ALLOWED_METHODS
-    response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-    response["Access-Control-Allow-Headers"] = _allowed_headers(request)
-    response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
-    response["Vary"] = "Access-Control-Request-Headers"
-    return response
 
 
 def _allowed_headers(request: HttpRequest) -> str:
@@ -100,12 +90,39 @@ def _allowed_headers(request: HttpRequest) -> str:
     """
     requested = request.headers.get("Access-Control-Request-Headers", "")
     extra = [name.strip() for name in requested.split(",") if _TOKEN.fullmatch(name.strip())]
-    known = {name.lower() for name in ALLOWED_REQUEST_HEADERS.split(", ")}
-    return ", ".join([ALLOWED_REQUEST_HEADERS, *(name for name in extra if name.lower() not in known)])
+    known = {name.lower() for name in settings.CORS_ALLOW_HEADERS}
+    return ", ".join([*settings.CORS_ALLOW_HEADERS, *(name for name in extra if name.lower() not in known)])
 
 
-def _is_problem(response: HttpResponse) -> bool:
-    return response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE)
+class ApiMiddleware:
+    """Answer HEAD, count what no operation counted, add validators, and make every error a problem."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(settings.API_PATH_PREFIX):
+            return self.get_response(request)
+        head = request.method == "HEAD"
+        if head:
+            # The API's routes answer GET; HEAD is the same answer without the body.
+            request.method = "GET"
+        response = self.get_response(request)
+        if not counted(request) and not _THROTTLE.allow_request(request):
+            # Unknown addresses, writes and the schema and its docs draw on the same allowance.
+            response = too_many_requests(request)
+        if response.status_code == 200 and request.method == "GET" and not response.streaming:
+            response = _conditional(request, response)
+        if response.status_code >= 400:
+            if not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+                response = _as_problem(request, response)
+            response["Cache-Control"] = "no-store"
+        add_rate_limit_headers(request, response)
+        if head and not response.streaming:
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)
+        return response
 
 
 def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -119,7 +136,7 @@ def _as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         detail = f"{detail} API paths take no trailing slash; ask for {bare} instead."
     problem = problem_response(request, status, detail)
     if status == 405:
-        problem["Allow"] = ALLOWED_METHODS
+        problem["Allow"] = _allowed_methods()
     return problem
 
 
@@ -135,35 +152,32 @@ def _without_trailing_slash(request: HttpRequest) -> str | None:
     return request.path.rstrip("/")
 
 
-def _exempt(request: HttpRequest) -> bool:
-    """Tell whether the request comes from signed-in staff, who are not rate limited."""
-    # Looking at the user reads the session, which adds `Vary: Cookie`; skip that for cookieless clients.
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return False
-    user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated and user.is_staff)
-
-
-def _count(request: HttpRequest) -> Decision | None:
-    rate = current_rate()
-    if rate is None or _exempt(request):
-        return None
-    return hit(client_address(request), rate)
-
-
-def _too_many(request: HttpRequest, decision: Decision) -> HttpResponse:
-    response = problem_response(
+def _conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Add the validators and cache headers; Django answers 304 (or 412) when the request's match."""
+    set_response_etag(response)
+    since, ambiguous = _served_since(request, response["ETag"])
+    response["Last-Modified"] = http_date(since)
+    patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+    if variant := requested_variant(request):
+        response["Content-Language"] = _LANGUAGE_TAGS[variant]
+    return get_conditional_response(
         request,
-        429,
-        f"Anonymous clients may make {decision.limit} requests per window; "
-        f"this one is used up. Retry in {decision.reset} seconds.",
+        etag=response["ETag"],
+        last_modified=_compared_last_modified(request, since, ambiguous),
+        response=response,
     )
-    response["Retry-After"] = str(decision.reset)
-    return response
 
 
-def _etag(content: bytes) -> str:
-    return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
+def _compared_last_modified(request: HttpRequest, since: int, ambiguous: bool) -> int | None:
+    """Return the date Django should compare If-Modified-Since with (a 304 when it is not later).
+
+    An ambiguous second counts as a change just after it, so naming that second is not a 304. A date in
+    the future is no date we served, so it gets the full response: None compares as modified.
+    """
+    if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    if if_modified_since is not None and if_modified_since > time.time():
+        return None
+    return since + 1 if ambiguous else since
 
 
 def _resource_key(request: HttpRequest) -> str:
@@ -189,37 +203,3 @@ def _served_since(request: HttpRequest, etag: str) -> tuple[int, bool]:
         ambiguous = since == record[1]
     cache.set(key, (etag, since, ambiguous), timeout=settings.API_VALIDATOR_TTL)
     return since, ambiguous
-
-
-def _weak(tag: str) -> str:
-    return tag.removeprefix("W/")
-
-
-def _not_modified(request: HttpRequest, etag: str, since: int, ambiguous: bool) -> bool:
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match:
-        # RFC 9110 §13.2.2: with If-None-Match present, If-Modified-Since is ignored.
-        tags = parse_etags(if_none_match)
-        return "*" in tags or any(_weak(tag) == _weak(etag) for tag in tags)
-    if_modified_since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if if_modified_since is None or if_modified_since > time.time():
-        return False
-    return since < if_modified_since or (since == if_modified_since and not ambiguous)
-
-
-def _with_validators(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    etag = _etag(response.content)
-    since, ambiguous = _served_since(request, etag)
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(since)
-    response["Cache-Control"] = f"public, max-age={settings.API_CACHE_MAX_AGE}"
-    variant = requested_variant(request)
-    if variant:
-        response["Content-Language"] = _LANGUAGE_TAGS[variant]
-    if not _not_modified(request, etag, since, ambiguous):
-        return response
-    not_modified = HttpResponseNotModified()
-    for header in (*_NOT_MODIFIED_HEADERS, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
-        if header in response:
-            not_modified[header] = response[header]
-    return not_modified

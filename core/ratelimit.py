@@ -1,4 +1,9 @@
-"""A fixed-window request limiter on Django's cache.
+"""The read API's rate limit: a fixed-window counter on Django's cache, behind django-ninja's throttle.
+
+`ApiThrottle` is what django-ninja runs before each operation (`NinjaAPI(throttle=...)`, config/api.py);
+`hit` is the one counter it asks. The throttle keeps its decision on the request, so that the API
+middleware can send the RateLimit-* headers on whatever the answer is and count the addresses no
+operation answers; a ninja throttle can only allow or refuse.
 
 Each client gets a counter per window (`API_RATE_LIMIT = "60/minute"`: at most 60 requests in each
 calendar minute). `cache.add` and `cache.incr` are atomic on Redis and Memcached, so several app processes
@@ -9,6 +14,7 @@ request counts as the first of its window: the limiter fails open rather than re
 
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +22,10 @@ from functools import cache
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from ninja.throttling import BaseThrottle
+
+from core.apitools import problem_response
 
 # Tests replace this to pin the window.
 clock = time.time
@@ -85,3 +94,60 @@ def hit(client: str, rate: Rate, *, now: float | None = None) -> Decision:
     return Decision(
         allowed=count <= rate.limit, limit=rate.limit, remaining=max(0, rate.limit - count), reset=reset
     )
+
+
+class ApiThrottle(BaseThrottle):
+    """Count anonymous requests on `hit`; signed-in staff, and everyone while limiting is off, pass."""
+
+    def __init__(self):
+        # ninja asks `wait()` right after a refusal, on the same thread, without the request.
+        self._last = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        # Set before anything can fail, so that a request is never counted twice.
+        request.rate_limit = None
+        rate = current_rate()
+        if rate is None or _exempt(request):
+            return True
+        decision = request.rate_limit = hit(client_address(request), rate)
+        self._last.reset = decision.reset
+        return decision.allowed
+
+    def wait(self) -> float | None:
+        return getattr(self._last, "reset", None)
+
+
+def counted(request: HttpRequest) -> bool:
+    """Tell whether a throttle has already decided about `request`."""
+    return hasattr(request, "rate_limit")
+
+
+def _exempt(request: HttpRequest) -> bool:
+    """Tell whether the request comes from signed-in staff, who are not rate limited."""
+    # Looking at the user reads the session, which adds `Vary: Cookie`; skip that for cookieless clients.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """Return the 429 problem for a request its throttle refused."""
+    decision = request.rate_limit
+    response = problem_response(
+        request,
+        429,
+        f"Anonymous clients may make {decision.limit} requests per window; "
+        f"this one is used up. Retry in {decision.reset} seconds.",
+    )
+    response["Retry-After"] = str(decision.reset)
+    return response
+
+
+def add_rate_limit_headers(request: HttpRequest, response: HttpResponse) -> None:
+    """Tell a counted client its allowance, on any answer (RateLimit-* draft fields)."""
+    decision = getattr(request, "rate_limit", None)
+    if decision is not None:
+        response["RateLimit-Limit"] = str(decision.limit)
+        response["RateLimit-Remaining"] = str(decision.remaining)
+        response["RateLimit-Reset"] = str(decision.reset)

@@ -11,10 +11,9 @@ offsets it returns always point at the same words in the converted text.
 """
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import pairwise
-from typing import Any
 
 from opencc import OpenCC
 
@@ -83,23 +82,3 @@ def _convert_between(
         pieces.append(convert(text[left:right], variant))
         moved[right] = moved[left] + len(pieces[-1])
     return "".join(pieces), [(moved[clamp(start)], moved[clamp(end)]) for start, end in spans]
-
-
-def convert_tree(data: Any, variant: str | None, *, keep: Collection[str] = ()) -> Any:
-    """Return nested dicts and lists with every string converted, except the values under `keep` keys.
-
-    Meant for serialised output such as template context or JSON: pass the keys that hold identifiers
-    (slugs, anchors, URLs) in `keep` so that they are never rewritten.
-    """
-    if not variant:
-        return data
-    if isinstance(data, str):
-        return convert(data, variant)
-    if isinstance(data, dict):
-        return {
-            key: value if key in keep else convert_tree(value, variant, keep=keep)
-            for key, value in data.items()
-        }
-    if isinstance(data, list | tuple):
-        return type(data)(convert_tree(item, variant, keep=keep) for item in data)
-    return data

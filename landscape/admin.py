@@ -1,4 +1,3 @@
-import reversion
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,9 +6,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from articles.deletion import RecoverableDeletionMixin
 from articles.models import Article
-from articles.versioning import RestoringVersionAdmin, keep_on_restore
+from core.deletion import RecoverableDeletionMixin
+from core.rendering import Span, render_paragraph
+from core.versioning import RestoringVersionAdmin
 from exchange.resources import ExchangeAdminMixin
 
 from .models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
@@ -22,16 +22,6 @@ from .services import (
     person_publish,
     person_unpublish,
 )
-
-# Restoring a version never publishes, unpublishes or moves an entry; a recovered one comes back unpublished.
-keep_on_restore(Company, ["published", "slug"], recovered_as={"published": False})
-keep_on_restore(Person, ["published", "slug"], recovered_as={"published": False})
-keep_on_restore(Product, ["slug"])
-
-# Mentions have no history page of their own; they are versioned so that a deleted article, section or
-# paragraph is recovered with them (articles/deletion.py).
-if not reversion.is_registered(Mention):
-    reversion.register(Mention)
 
 
 class AliasInline(admin.TabularInline):
@@ -231,12 +221,9 @@ class MentionAdmin(admin.ModelAdmin):
     @admin.display(description="In context")
     def in_context(self, obj):
         text = obj.paragraph.text
-        return format_html(
-            "…{}<mark>{}</mark>{}…",
-            text[max(obj.start - 12, 0) : obj.start],
-            text[obj.start : obj.end],
-            text[obj.end : obj.end + 12],
-        )
+        begin, end = max(obj.start - 12, 0), min(obj.end + 12, len(text))
+        marked = render_paragraph(text[begin:end], [Span(obj.start - begin, obj.end - begin, "mark")])
+        return format_html("…{}…", marked)
 
     @admin.display(description="Paragraph", ordering="paragraph__anchor")
     def paragraph_anchor(self, obj):

@@ -1,10 +1,11 @@
 """Companies, people, products, quotes, figures and mentions: the landscape the articles describe.
 
 Publication of a company or person is one rule, written once here: `_published()` in SQL (behind
-`objects.published()` and across a relation) and `Publishable.is_public` for an instance. Products follow
-their company; quotes, figures and mentions follow their article. Public surfaces name a related company,
-person or product only through `public_or_none()` and the `public_*` helpers below, so nothing unpublished
-is ever named from its own record.
+`objects.published()` and across a relation) and `Publishable.is_public` for an instance. Everything else
+has one `objects.public()` built on it and on `Article.objects.published()`: products follow their company;
+quotes, figures and mentions their article; affiliations their person and organisation. Public surfaces
+name a related company, person or product only through `public_or_none()` and the `public_*` helpers
+below, so nothing unpublished is ever named from its own record.
 """
 
 from dataclasses import dataclass
@@ -188,7 +189,7 @@ class Affiliation(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
     # A record that names a company, person or product from elsewhere refuses its deletion (PROTECT);
-    # what belongs to it goes with it and is recovered with it (articles/deletion.py).
+    # what belongs to it goes with it and is recovered with it (core/deletion.py).
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, null=True, blank=True, related_name="affiliations"
     )
@@ -259,7 +260,7 @@ class Affiliation(models.Model):
 
 
 class ProductQuerySet(models.QuerySet):
-    def published(self):
+    def public(self):
         """Products of published companies; a product has no publication of its own."""
         return self.filter(_published("company__"))
 
@@ -330,7 +331,7 @@ class Attribution:
 
 
 class QuoteQuerySet(models.QuerySet):
-    def published(self):
+    def public(self):
         """Quotes from published articles: a quote is published with its article."""
         return self.filter(_in_published_articles())
 
@@ -411,15 +412,12 @@ class Quote(models.Model):
 
 
 class FigureQuerySet(models.QuerySet):
-    def published(self):
+    def public(self):
+        """Figures from published articles: a figure is published with its article."""
         return self.filter(_in_published_articles())
 
     def for_listing(self):
         return self.select_related("company", "product__company", "paragraph__section__article")
-
-    def in_chart_order(self):
-        # Biggest bar first reads best in a ranked horizontal bar chart.
-        return self.order_by("chart_group", "-value", "pk")
 
 
 class FigureManager(ParagraphNaturalKeyManager.from_queryset(FigureQuerySet)):

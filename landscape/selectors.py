@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
@@ -65,24 +64,25 @@ def _public_mentions_of(**entity) -> list[CitedParagraph]:
     return _cited_paragraphs(mentions)
 
 
-def company_profile(*, slug: str) -> dict:
-    """Return a published company with everything its page shows; 404 when it is not public."""
-    company = get_object_or_404(
-        Company.objects.published().prefetch_related(
-            Prefetch("products", queryset=Product.objects.order_by("kind", "name")),
-            "aliases",
-        ),
-        slug=slug,
+def company_profile(*, slug: str) -> dict | None:
+    """Return a published company with everything its page shows, or None when none such is public."""
+    company = (
+        Company.objects.published()
+        .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("kind", "name")), "aliases")
+        .filter(slug=slug)
+        .first()
     )
+    if company is None:
+        return None
     affiliations = (
         Affiliation.objects.public()
         .filter(company=company)
         .select_related("person")
         .order_by("person__name_zh", "-start_year")
     )
-    quotes = Quote.objects.published().filter(company=company).for_listing()
+    quotes = Quote.objects.public().filter(company=company).for_listing()
     figures = (
-        Figure.objects.published()
+        Figure.objects.public()
         .filter(Q(company=company) | Q(product__company=company))
         .for_listing()
         .order_by("paragraph__section__position", "paragraph__position", "pk")
@@ -96,16 +96,20 @@ def company_profile(*, slug: str) -> dict:
     }
 
 
-def person_profile(*, slug: str) -> dict:
-    """Return a published person with everything their page shows; 404 when they are not public."""
-    person = get_object_or_404(
-        Person.objects.published().prefetch_related(
+def person_profile(*, slug: str) -> dict | None:
+    """Return a published person with everything their page shows, or None when none such is public."""
+    person = (
+        Person.objects.published()
+        .prefetch_related(
             Prefetch("affiliations", queryset=Affiliation.objects.public().select_related("company")),
             "aliases",
-        ),
-        slug=slug,
+        )
+        .filter(slug=slug)
+        .first()
     )
-    quotes = Quote.objects.published().filter(speaker=person).for_listing()
+    if person is None:
+        return None
+    quotes = Quote.objects.public().filter(speaker=person).for_listing()
     return {
         "person": person,
         "quotes": list(quotes),
@@ -115,7 +119,7 @@ def person_profile(*, slug: str) -> dict:
 
 def quote_filter_choices() -> dict:
     """Return the speakers, companies and articles that have public quotes, for the filter form."""
-    public_quotes = Quote.objects.published()
+    public_quotes = Quote.objects.public()
     return {
         "speakers": Person.objects.published().filter(Exists(public_quotes.filter(speaker=OuterRef("pk")))),
         "companies": Company.objects.published()
@@ -129,7 +133,7 @@ def quote_filter_choices() -> dict:
 
 def quotes_filtered(*, speaker=None, company=None, article=None):
     """Return the public quotes, narrowed to a speaker, a company and an article when given."""
-    quotes = Quote.objects.published().for_listing()
+    quotes = Quote.objects.public().for_listing()
     if speaker is not None:
         quotes = quotes.filter(speaker=speaker)
     if company is not None:
@@ -146,7 +150,7 @@ def quotes_filtered(*, speaker=None, company=None, article=None):
 
 def featured_quotes(*, limit: int = 5) -> list[Quote]:
     """Return featured public quotes for the home page."""
-    return list(Quote.objects.published().filter(featured=True).for_listing()[:limit])
+    return list(Quote.objects.public().filter(featured=True).for_listing()[:limit])
 
 
 @dataclass
@@ -175,7 +179,7 @@ def _chart(group: str, figures: list[Figure]) -> Chart:
 def figures_overview() -> dict:
     """Return every public figure, and a chart for each chart group."""
     figures = list(
-        Figure.objects.published()
+        Figure.objects.public()
         .for_listing()
         .order_by(
             "-paragraph__section__article__publish_at",
@@ -204,7 +208,7 @@ def charts_for_paragraphs(paragraphs: Iterable[Paragraph]) -> dict[str, SafeStri
     if not paragraphs:
         return {}
     figures = (
-        Figure.objects.published()
+        Figure.objects.public()
         .filter(paragraph__in=paragraphs)
         .exclude(chart_group="")
         .select_related("company", "product", "paragraph__section__article")
@@ -325,7 +329,7 @@ def published_quotes(
     *, speaker: str | None = None, company: str | None = None, article: str | None = None
 ) -> QuerySet[Quote]:
     """Return the quotes of published articles, narrowed by speaker, company and article slugs."""
-    quotes = Quote.objects.published().for_listing()
+    quotes = Quote.objects.public().for_listing()
     if speaker:
         quotes = quotes.filter(speaker__in=Person.objects.published().filter(slug=speaker))
     if company:
@@ -346,12 +350,12 @@ def published_figures(
 
     A company's figures include those of its products.
     """
-    figures = Figure.objects.published().for_listing()
+    figures = Figure.objects.public().for_listing()
     if company:
         published = Company.objects.published().filter(slug=company)
         figures = figures.filter(Q(company__in=published) | Q(product__company__in=published))
     if product:
-        figures = figures.filter(product__in=Product.objects.published().filter(slug=product))
+        figures = figures.filter(product__in=Product.objects.public().filter(slug=product))
     if article:
         figures = figures.filter(paragraph__section__article__slug=article)
     if chart_group:

@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 
 from articles.models import Article, Paragraph
-from articles.versioning import recorded_revision
+from core.versioning import recorded_revision
 
 from .matching import NameMatcher, unambiguous_names
 from .models import Alias, Company, Mention, Person

@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 
 from core.structured_data import json_ld_script, organization_json_ld, person_json_ld
@@ -16,12 +17,16 @@ def landscape(request):
 
 def company_detail(request, slug):
     context = company_profile(slug=slug)
+    if context is None:
+        raise Http404("No published company has this slug.")
     context["json_ld"] = json_ld_script(organization_json_ld(context["company"], request))
     return render(request, "landscape/company_detail.html", context)
 
 
 def person_detail(request, slug):
     context = person_profile(slug=slug)
+    if context is None:
+        raise Http404("No published person has this slug.")
     context["json_ld"] = json_ld_script(person_json_ld(context["person"], request))
     return render(request, "landscape/person_detail.html", context)
 

@@ -211,12 +211,6 @@ def _quote_spans(annotation: Annotation, text: str) -> list[tuple[int, int]]:
     ]
 
 
-def _is_placed(annotation: Annotation, text: str) -> bool:
-    """Tell whether the annotation's quote still sits at its offsets in `text`."""
-    start, end = annotation.start, annotation.end
-    return not annotation.orphaned and 0 <= start <= end <= len(text) and text[start:end] == annotation.exact
-
-
 @dataclass
 class _Note:
     """A public annotation as served: its quote and offsets in the paragraph's served text."""
@@ -302,7 +296,7 @@ def _read_paragraph(paragraph: Paragraph, annotations: list[Annotation], variant
     so an annotation's `exact` is always `text[start:end]` of the paragraph as served.
     """
     text = paragraph.text
-    placed = [a for a in annotations if _is_placed(a, text)]
+    placed = [a for a in annotations if a.is_placed_in(text)]
     found = [m for m in paragraph.public_mentions if m.matches(text)]
     spans = [span for a in placed for span in _quote_spans(a, text)]
     spans += [(m.start, m.end) for m in found]

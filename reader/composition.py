@@ -59,7 +59,7 @@ def _annotation_spans(paragraph: Paragraph, notes: list[ReaderNote]):
     spans, markers = [], []
     for note in notes:
         annotation = note.annotation
-        if annotation.orphaned or paragraph.text[annotation.start : annotation.end] != annotation.exact:
+        if not annotation.is_placed_in(paragraph.text):
             continue
         kind = annotation.kind
         spans.append(

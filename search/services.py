@@ -9,19 +9,21 @@ save anyway.
 
     search_index_article(article)   # its paragraphs and quotes
     search_index_entity(obj)        # a Paragraph, Section, Quote, Company or Person
-    search_remove(obj)              # drop the documents of any of those, or of an Article
+    search_index_owners(company_ids=…, person_ids=…)
+    search_index_alias(alias=…)     # also search_remember_alias_owner and search_index_alias_deleted
     search_rebuild() -> RebuildReport
+    search_build_empty_index()      # after migrate: fill an index that holds nothing
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Paragraph, Section
-from landscape.models import Company, Person, Quote
+from landscape.models import Alias, Company, Person, Quote
 
 from . import backends
 from .models import SearchDocument
@@ -29,7 +31,6 @@ from .text import document_tokens, normalise
 
 Kind = SearchDocument.Kind
 
-INDEXED_STATUSES = (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
 SYNCED_FIELDS = ("article", "title", "url", "anchor", "position", "text", "names", "normalised", "tokens")
 # Keeps (section, paragraph) order in one sortable number.
 _POSITION_BASE = 2**20
@@ -48,7 +49,8 @@ class RebuildReport:
 
 
 def _indexable_articles():
-    return Article.objects.filter(status__in=INDEXED_STATUSES, publish_at__isnull=False)
+    # Scheduled ones too: `SearchDocument.objects.visible()` hides them until their time comes.
+    return Article.objects.published_or_scheduled()
 
 
 def _paragraphs():
@@ -252,22 +254,43 @@ def search_index_owners(*, company_ids: Iterable[int] = (), person_ids: Iterable
     _index_people(person_ids)
 
 
-def search_remove(obj: Article | Section | Paragraph | Quote | Company | Person) -> int:
-    """Remove every document that comes from `obj`; return how many went."""
-    match obj:
-        case Article():
-            documents = SearchDocument.objects.filter(article=obj)
-        case Section():
-            documents = SearchDocument.objects.filter(
-                Q(paragraph__section=obj) | Q(quote__paragraph__section=obj)
-            )
-        case Paragraph():
-            documents = SearchDocument.objects.filter(Q(paragraph=obj) | Q(quote__paragraph=obj))
-        case Quote() | Company() | Person():
-            documents = SearchDocument.objects.filter(**{type(obj).__name__.lower(): obj})
-        case _:
-            raise TypeError(f"Cannot remove {type(obj).__name__} from the index.")
-    return documents.delete()[0]
+def search_remember_alias_owner(*, alias: Alias) -> None:
+    """Remember whose alias this was before it is saved: one moved to another entity leaves that one too."""
+    alias._search_former_owner = (
+        Alias.objects.filter(pk=alias.pk).values_list("company_id", "person_id").first() if alias.pk else None
+    ) or (None, None)
+
+
+def search_index_alias(*, alias: Alias) -> None:
+    """Index again the company or person an alias just saved names, and the one it named before."""
+    former_company, former_person = getattr(alias, "_search_former_owner", (None, None))
+    search_index_owners(
+        company_ids=[alias.company_id, former_company], person_ids=[alias.person_id, former_person]
+    )
+
+
+def search_index_alias_deleted(*, alias: Alias, origin=None) -> None:
+    """Index again the owner of an alias just deleted, unless the deletion started from the owner itself.
+
+    `origin` is what the deletion started from (the post_delete signal's origin). When the owner itself is
+    being deleted, re-indexing it is wasted work at best, and at worst, should the aliases go before their
+    owner, writes a document for a row about to disappear.
+    """
+    if isinstance(origin, Alias) or (isinstance(origin, QuerySet) and origin.model is Alias):
+        search_index_owners(company_ids=[alias.company_id], person_ids=[alias.person_id])
+
+
+def search_build_empty_index(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Fill the index when it exists but holds nothing, as after the migrate that creates it.
+
+    Existing content is then searchable at once. The index lives in the default database only.
+    """
+    if using != DEFAULT_DB_ALIAS:
+        return
+    if SearchDocument._meta.db_table not in connections[using].introspection.table_names():
+        return
+    if not SearchDocument.objects.exists():
+        search_rebuild()
 
 
 @transaction.atomic

@@ -1,20 +1,26 @@
 """Keep the index current: every save of searchable content re-indexes what it touches.
 
-Deletions need no receiver of their own: each document has a CASCADE foreign key to its source, so it
-goes with it. One deletion changes documents that stay: an alias (its company's or person's document
-lists it); a person their quotes name cannot be deleted at all (the speaker link is PROTECT). Fixture
-loading saves with `raw=True`; the receivers index those saves too, and since a parent's save re-indexes
-its children and a child's save indexes itself, the fixture's order does not matter.
+Each receiver is a call into `search.services`, where what to index lives. Deletions need no receiver
+of their own: each document has a CASCADE foreign key to its source, so it goes with it. One deletion
+changes documents that stay: an alias (its company's or person's document lists it); a person their
+quotes name cannot be deleted at all (the speaker link is PROTECT). Fixture loading saves with
+`raw=True`; the receivers index those saves too, and since a parent's save re-indexes its children and a
+child's save indexes itself, the fixture's order does not matter.
 """
 
-from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from articles.models import Article, Paragraph, Section
 from landscape.models import Alias, Company, Person, Quote
 
-from .services import search_index_article, search_index_entity, search_index_owners
+from .services import (
+    search_index_alias,
+    search_index_alias_deleted,
+    search_index_article,
+    search_index_entity,
+    search_remember_alias_owner,
+)
 
 
 @receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
@@ -33,26 +39,14 @@ def content_saved(sender, instance, **kwargs):
 
 @receiver(pre_save, sender=Alias, dispatch_uid="search_alias_saving")
 def alias_saving(sender, instance, **kwargs):
-    # An alias moved to another entity must leave its former owner's document too.
-    instance._search_former_owner = (
-        Alias.objects.filter(pk=instance.pk).values_list("company_id", "person_id").first()
-        if instance.pk
-        else None
-    ) or (None, None)
+    search_remember_alias_owner(alias=instance)
 
 
 @receiver(post_save, sender=Alias, dispatch_uid="search_alias_saved")
 def alias_saved(sender, instance, **kwargs):
-    former_company, former_person = getattr(instance, "_search_former_owner", (None, None))
-    search_index_owners(
-        company_ids=[instance.company_id, former_company], person_ids=[instance.person_id, former_person]
-    )
+    search_index_alias(alias=instance)
 
 
 @receiver(post_delete, sender=Alias, dispatch_uid="search_alias_deleted")
 def alias_deleted(sender, instance, origin=None, **kwargs):
-    # When the owner itself is being deleted, re-indexing it is wasted work at best, and at worst, should
-    # the aliases go before their owner, writes a document for a row about to disappear.
-    deleted_on_its_own = isinstance(origin, Alias) or (isinstance(origin, QuerySet) and origin.model is Alias)
-    if deleted_on_its_own:
-        search_index_owners(company_ids=[instance.company_id], person_ids=[instance.person_id])
+    search_index_alias_deleted(alias=instance, origin=origin)

@@ -1,6 +1,7 @@
 """Turn text into search tokens and queries into search terms, and mark the matches in a snippet.
 
 Pure Python: nothing here touches Django, so the tokeniser can be tested and fuzzed on plain strings.
+Snippets are marked by the shared span renderer, `core.spans`.
 
 Normalising maps every character on its own: compatibility forms to plain ones (full-width ＡＩ → AI),
 Traditional to Simplified script (OpenCC t2s through the shared `core.variants.convert`), upper to
@@ -15,12 +16,12 @@ run of other letters and digits gives one word. A one-character CJK query term l
 longer one for all its bigrams, and a word for the words that start with it.
 """
 
-import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from unicodedata import normalize
 
+from core.spans import Span, render_spans
 from core.variants import HANS, convert
 
 # Beyond these a query is cut: nobody searches a paragraph, and every token is one more index lookup.
@@ -197,13 +198,7 @@ def snippet(text: str, query: ParsedQuery, *, width: int = 120) -> Snippet:
         begin = max(0, end - width)
     before = "…" if begin > 0 else ""
     after = "…" if end < len(text) else ""
-    pieces, cursor = [], begin
-    for start, stop in spans:
-        start, stop = max(start, begin), min(stop, end)
-        if start >= stop:
-            continue
-        pieces.append(html.escape(text[cursor:start]))
-        pieces.append(f"<mark>{html.escape(text[start:stop])}</mark>")
-        cursor = stop
-    pieces.append(html.escape(text[cursor:end]))
-    return Snippet(html=before + "".join(pieces) + after, text=before + text[begin:end] + after)
+    # Matches cut by the window are marked as far as they show; the renderer drops those outside it.
+    marks = [Span(max(start, begin) - begin, min(stop, end) - begin, "mark") for start, stop in spans]
+    marked = render_spans(text[begin:end], marks)
+    return Snippet(html=before + marked + after, text=before + text[begin:end] + after)

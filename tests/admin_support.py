@@ -1,6 +1,7 @@
-"""Helpers for tests that drive the admin's history pages: post a form back, recover a deleted row."""
+"""Helpers for tests that drive the admin: post a form back, recover a row, see what refuses a delete."""
 
-from django.db import models
+from django.contrib.admin.utils import NestedObjects
+from django.db import models, router
 from django.urls import reverse
 from reversion.models import Version
 
@@ -41,3 +42,11 @@ def recover(client, model: type[models.Model], pk):
     form = client.get(url)
     assert form.status_code == 200
     return form, client.post(url, posted_form(form), follow=True)
+
+
+def deletion_refused_by(objs) -> list[models.Model]:
+    """Return the records that refuse the deletion of objs, as the admin's delete page finds them."""
+    objs = list(objs)
+    collector = NestedObjects(using=router.db_for_write(type(objs[0])))
+    collector.collect(objs)
+    return sorted(collector.protected, key=lambda obj: (obj._meta.label, obj.pk))

@@ -1,6 +1,7 @@
 """Settings shared by every environment; the others only override what differs."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS for the read API (settings below): before anything that may answer, as django-cors-headers asks.
+    "core.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -46,7 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reader.preferences.ScriptVariantMiddleware",
-    # Answers 503 instead of 500 when a view finds the database unreachable; see config/outages.py.
+    # Answers 503 instead of 500 when a view finds the database unreachable; see core/outages.py.
     "core.outages.DatabaseUnavailableMiddleware",
 ]
 
@@ -144,11 +147,22 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "exchange.storage.DatabaseStorage"
 IMPORTS_PENDING_MAX_AGE = 24 * 60 * 60  # seconds
 
 # --- Read API (/api/v1/) ---------------------------------------------------------------------------
-# CORS, HEAD, rate limits, ETag/Last-Modified and problem details for every path under this prefix.
+# HEAD, rate-limit headers, ETag/Last-Modified and problem details for every path under this prefix
+# (core/middleware.py); the operations' rate limit is django-ninja's throttle (config/api.py).
 MIDDLEWARE += ["core.middleware.ApiMiddleware"]
 # As an app, django-ninja serves the interactive docs' Swagger UI from our static files, not a CDN.
-INSTALLED_APPS += ["ninja"]
+# django-cors-headers, as an app, checks the CORS_* settings at start-up.
+INSTALLED_APPS += ["ninja", "corsheaders"]
 API_PATH_PREFIX = "/api/"
+# Any origin may read the API, and nothing else: no credentials, read-only methods (also the Allow
+# header), the request headers the API reads (a preflight may add others, core.middleware), and the
+# response headers scripts may see.
+CORS_URLS_REGEX = rf"^{re.escape(API_PATH_PREFIX)}"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["Accept", "Accept-Language", "Cache-Control", "If-Modified-Since", "If-None-Match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
+CORS_PREFLIGHT_MAX_AGE = 86400  # seconds a browser may reuse a preflight's answer
 API_CACHE_MAX_AGE = 60  # seconds, in Cache-Control: public, max-age=…
 # Requests per window for anonymous clients, e.g. "60/minute", "1000/hour"; empty turns limiting off.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60/minute")
@@ -159,7 +173,7 @@ API_TRUSTED_PROXY_COUNT = int(os.environ.get("API_TRUSTED_PROXY_COUNT", "0"))
 # a URL it forgot simply counts as modified now. Short, so random query strings do not pile up.
 API_VALIDATOR_TTL = 86400
 
-# --- Security headers, redirects and login throttling (config/headers.py, config/security.py) -----------
+# --- Security headers, redirects and login throttling (core/headers.py, core/security.py) -----------
 # Mozilla HTTP Observatory grade A+ on every public page: a strict CSP without 'unsafe-inline', so no
 # template may carry an inline <script> or <style> or a style="" attribute (data blocks such as JSON-LD
 # are not scripts). CSP.NONCE is there for the rare inline element that must exist: give it

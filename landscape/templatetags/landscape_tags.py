@@ -1,15 +1,13 @@
-"""Template helpers for landscape data on any page: charts, 萬-numbers and linked mentions."""
+"""Template helpers for landscape data on any page: 萬-numbers, country names and marked mentions."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import template
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from landscape.charts import format_zh_number, render_bar_chart
-from landscape.models import public_or_none
-from landscape.selectors import charts_for_paragraphs
+from core.rendering import Span, render_paragraph
+from landscape.charts import format_zh_number
 
 register = template.Library()
 
@@ -55,12 +53,6 @@ def plain_number(value) -> str:
         return value
 
 
-@register.simple_tag
-def bar_chart(figures, title: str = "") -> SafeString:
-    """Render figures as an inline SVG horizontal bar chart."""
-    return render_bar_chart(list(figures), title=title)
-
-
 def _usable_spans(text: str, mentions: Iterable) -> list:
     """Keep the mentions that still cover their text, in order, dropping any that overlap."""
     spans, last_end = [], 0
@@ -71,52 +63,8 @@ def _usable_spans(text: str, mentions: Iterable) -> list:
     return spans
 
 
-def _wrap_spans(text: str, mentions: Iterable, wrap) -> SafeString:
-    pieces, cursor = [], 0
-    for mention in _usable_spans(text, mentions):
-        pieces.append(escape(text[cursor : mention.start]))
-        pieces.append(wrap(mention))
-        cursor = mention.end
-    pieces.append(escape(text[cursor:]))
-    return mark_safe("".join(pieces))  # every piece of text was escaped above or by format_html
-
-
-@register.filter
-def link_mentions(text: str, mentions) -> SafeString:
-    """Escape paragraph text and link each mention of a published entity to that entity's page."""
-
-    def wrap(mention):
-        entity = public_or_none(mention.entity)
-        if entity is None:
-            return escape(mention.text)
-        kind = entity._meta.model_name
-        return format_html(
-            '<a class="mention mention-{}" href="{}">{}</a>', kind, entity.get_absolute_url(), mention.text
-        )
-
-    return _wrap_spans(text, mentions or (), wrap)
-
-
 @register.filter
 def highlight_mentions(text: str, mentions) -> SafeString:
     """Escape paragraph text and mark the given mentions in it."""
-    return _wrap_spans(text, mentions or (), lambda mention: format_html("<mark>{}</mark>", mention.text))
-
-
-@register.simple_tag
-def paragraph_text(paragraph, mentions_by_paragraph: Mapping | None = None) -> SafeString:
-    """Render a paragraph's text with its public mentions linked, from mentions_by_paragraph()'s map."""
-    mentions = (mentions_by_paragraph or {}).get(paragraph.pk, ())
-    return link_mentions(paragraph.text, mentions)
-
-
-@register.simple_tag
-def paragraph_chart(paragraph, charts: Mapping | None = None) -> SafeString:
-    """Render the chart that belongs after this paragraph, from charts_for_paragraphs()'s map."""
-    return (charts or {}).get(paragraph.anchor, "")
-
-
-@register.simple_tag
-def article_charts(article) -> dict:
-    """Return charts_for_paragraphs() for an article whose sections and paragraphs are prefetched."""
-    return charts_for_paragraphs(p for section in article.sections.all() for p in section.paragraphs.all())
+    spans = [Span(mention.start, mention.end, "mark") for mention in _usable_spans(text, mentions or ())]
+    return render_paragraph(text, spans)

@@ -8,9 +8,8 @@ from django.db.models import Q
 from articles.models import Annotation, Article, Paragraph
 from core.variants import HANS, convert
 from landscape.models import Company, Figure, Person, Quote
-
-from .conftest import SEED_SLUG
-from .factories import make_annotation
+from tests.factories import make_annotation
+from tests.seed import SEED_SLUG
 
 ARTICLE_SUMMARY_KEYS = {"slug", "title", "summary", "language", "publish_at", "url", "topics"}
 ARTICLE_DETAIL_KEYS = ARTICLE_SUMMARY_KEYS | {"updated_at", "credits", "sections", "annotations", "mentions"}
@@ -198,7 +197,7 @@ def test_people_list_and_detail(client):
 
 def test_quote_list_pages_through_every_quote(client):
     quotes = walk(client, "/api/v1/quotes")
-    assert {q["id"] for q in quotes} == set(Quote.objects.published().values_list("pk", flat=True))
+    assert {q["id"] for q in quotes} == set(Quote.objects.public().values_list("pk", flat=True))
     assert all(set(q) == QUOTE_KEYS for q in quotes)
     feynman = next(q for q in quotes if q["speaker"] and q["speaker"]["slug"] == "richard-feynman")
     assert feynman["text"].startswith("我們每個人都有一把開啟通往天堂的鑰匙")
@@ -231,7 +230,7 @@ def test_quote_detail_by_id(client):
 
 def test_figure_list_and_filters(client):
     figures = walk(client, "/api/v1/figures")
-    assert {f["id"] for f in figures} == set(Figure.objects.published().values_list("pk", flat=True))
+    assert {f["id"] for f in figures} == set(Figure.objects.public().values_list("pk", flat=True))
     assert all(set(f) == FIGURE_KEYS for f in figures)
     ratings = get(client, "/api/v1/figures", chart_group="app-store-ratings")["items"]
     assert len(ratings) == 8

@@ -8,8 +8,7 @@ from django.utils.http import http_date
 from articles.models import Article
 from core import ratelimit
 from landscape.models import Company, Person
-
-from .conftest import SEED_SLUG
+from tests.seed import SEED_SLUG
 
 pytestmark = pytest.mark.usefixtures("seed")
 
@@ -183,6 +182,14 @@ def test_a_future_if_modified_since_is_ignored(client):
     assert client.get(url, headers={"If-Modified-Since": future}).status_code == 200
 
 
+def test_if_match_that_does_not_hold_is_a_412_problem(client):
+    url = "/api/v1/figures"
+    etag = client.get(url)["ETag"]
+    assert client.get(url, headers={"If-Match": etag}).status_code == 200
+    body = problem(client.get(url, headers={"If-Match": '"stale"'}), 412)
+    assert "If-Match" in body["detail"]
+
+
 def test_etag_depends_on_the_variant(client):
     url = f"/api/v1/articles/{SEED_SLUG}"
     assert client.get(url)["ETag"] != client.get(url, {"variant": "zh-hans"})["ETag"]
@@ -269,6 +276,16 @@ def test_anonymous_clients_are_limited_with_a_429_problem(client, limited):
     assert refused["Cache-Control"] == "no-store"
     # Another client has its own allowance.
     assert client.get("/api/v1/articles", REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+def test_addresses_no_endpoint_answers_share_the_allowance(client, limited):
+    # The schema, an unknown path and a write are not operations django-ninja throttles; they count too.
+    assert client.get("/api/v1/openapi.json")["RateLimit-Remaining"] == "2"
+    assert client.get("/api/v1/models")["RateLimit-Remaining"] == "1"
+    assert client.post("/api/v1/articles")["RateLimit-Remaining"] == "0"
+    refused = client.get("/api/v1/articles")
+    problem(refused, 429)
+    assert refused["Retry-After"] == "40"
 
 
 def test_preflights_do_not_count(client, limited):

@@ -44,7 +44,7 @@ def test_the_maximum_limit_is_one_hundred(client):
 def test_an_offset_past_the_end_is_an_empty_page(client):
     beyond = page(client, "/api/v1/quotes", offset=1000)
     assert beyond["items"] == []
-    assert beyond["count"] == Quote.objects.published().count()
+    assert beyond["count"] == Quote.objects.public().count()
 
 
 @pytest.mark.parametrize("url", ["/api/v1/companies", "/api/v1/quotes", "/api/v1/figures"])
@@ -118,7 +118,7 @@ def test_person_orderings(client, ordering):
 
 @pytest.mark.parametrize("ordering", QUOTE_ORDERINGS)
 def test_quote_orderings(client, ordering):
-    expected = Quote.objects.published().order_by(*QUOTE_ORDERINGS[ordering])
+    expected = Quote.objects.public().order_by(*QUOTE_ORDERINGS[ordering])
     assert _ids(client, "/api/v1/quotes", ordering=ordering) == [q.pk for q in expected]
 
 
@@ -132,7 +132,7 @@ def test_featured_quotes_first(client):
 
 @pytest.mark.parametrize("ordering", FIGURE_ORDERINGS)
 def test_figure_orderings(client, ordering):
-    expected = Figure.objects.published().order_by(*FIGURE_ORDERINGS[ordering])
+    expected = Figure.objects.public().order_by(*FIGURE_ORDERINGS[ordering])
     assert _ids(client, "/api/v1/figures", ordering=ordering) == [f.pk for f in expected]
 
 

@@ -5,11 +5,10 @@ import pytest
 from articles.models import Annotation, Paragraph, Topic
 from landscape.models import Affiliation, Company, Person, Product
 from search.services import search_rebuild
-from tests.factories import make_article
-
-from .factories import (
+from tests.factories import (
     make_alias,
     make_annotation,
+    make_article,
     make_company,
     make_figure,
     make_mention,

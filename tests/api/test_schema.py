@@ -5,7 +5,7 @@ import schemathesis
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, settings
 
-from .conftest import SEED_SLUG
+from tests.seed import SEED_SLUG
 
 OPENAPI_URL = "/api/v1/openapi.json"
 

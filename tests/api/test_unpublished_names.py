@@ -3,9 +3,15 @@
 import pytest
 
 from landscape.models import Affiliation
-from tests.factories import make_article
-
-from .factories import first_paragraph, make_alias, make_company, make_figure, make_person, make_quote
+from tests.factories import (
+    first_paragraph,
+    make_alias,
+    make_article,
+    make_company,
+    make_figure,
+    make_person,
+    make_quote,
+)
 
 pytestmark = pytest.mark.django_db
 

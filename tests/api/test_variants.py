@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import variants
-from core.variants import HANS, HANT, convert, convert_spans, convert_tree
+from core.variants import HANS, HANT, convert, convert_spans
 
 SEED_SENTENCE = "復旦大學計算機學院教授、Moss系統負責人邱錫鵬在2023騰訊ConTech大會上總結道。"
 
@@ -114,21 +114,3 @@ def test_spans_are_moved_when_a_conversion_changes_the_length(monkeypatch):
     assert text[3:6] == "大模型"
     assert spans == [(3, 6), (7, 10), (0, 0)]
     assert text[7:10] == "国国內"
-
-
-def test_tree_conversion_keeps_identifiers():
-    data = {
-        "slug": "中國",
-        "title": "中國",
-        "items": [{"anchor": "p-國", "text": "國家"}, "機會"],
-        "count": 2,
-        "pair": ("發展", None),
-    }
-    assert convert_tree(data, HANS, keep={"slug", "anchor"}) == {
-        "slug": "中國",
-        "title": "中国",
-        "items": [{"anchor": "p-國", "text": "国家"}, "机会"],
-        "count": 2,
-        "pair": ("发展", None),
-    }
-    assert convert_tree(data, None) is data

@@ -17,11 +17,10 @@ from hypothesis import strategies as st
 from articles.models import Annotation, Article, Paragraph
 from core.variants import VARIANTS, convert
 from landscape.models import Affiliation, Company, Person, Product
-from tests.factories import make_article
-
-from .factories import (
+from tests.factories import (
     make_alias,
     make_annotation,
+    make_article,
     make_company,
     make_figure,
     make_mention,

@@ -1,11 +1,6 @@
-import os
-
 import pytest
 
 from articles.models import Article, Paragraph, Section
-
-# Playwright's sync API runs an event loop in the test thread; live_server tests still use the ORM.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

@@ -597,6 +597,56 @@ def test_annotation_admin_reattaches_by_span(admin_client, annotated):
     assert response.status_code == 200 and "not inside the paragraph" in response.content.decode()
 
 
+def test_resolving_in_the_annotation_form_records_who_and_when(admin_client, admin_user, annotated):
+    annotation = annotated.annotations.get(kind="context")
+    data = {
+        "paragraph": str(annotation.paragraph_id),
+        "start": str(annotation.start),
+        "end": str(annotation.end),
+        "kind": "context",
+        "visibility": "public",
+        "status": "resolved",
+        "body": annotation.body,
+    }
+    assert admin_client.post(url("annotation_change", annotation.pk), data).status_code == 302
+    annotation.refresh_from_db()
+    assert annotation.status == "resolved" and annotation.resolved_by == admin_user
+    assert annotation.resolved_at is not None
+
+    data["status"] = "open"
+    assert admin_client.post(url("annotation_change", annotation.pk), data).status_code == 302
+    annotation.refresh_from_db()
+    assert annotation.status == "open" and annotation.resolved_by is None and annotation.resolved_at is None
+
+
+def test_the_annotate_page_marks_overlapping_annotations_once_per_piece(admin_client, annotated, admin_user):
+    paragraph = first_paragraph(annotated)
+    context = annotated.annotations.get(kind="context")
+    start = paragraph.text.index("錫鵬教授")
+    wider = annotation_create(
+        paragraph=paragraph,
+        start=start,
+        end=start + 4,
+        kind="note",
+        visibility="internal",
+        body="重疊",
+        created_by=admin_user,
+    )
+    html = admin_client.get(url("article_annotate", annotated.pk)).content.decode()
+    both = f'data-annotations="{context.pk} {wider.pk}" class="is-open kind-context kind-note"'
+    assert f"<mark {both}>錫鵬</mark>" in html
+    assert f'<mark data-annotations="{wider.pk}" class="is-open kind-note">教授</mark>' in html
+
+
+def test_the_annotate_page_marks_only_annotations_still_where_they_were(admin_client, annotated):
+    context = annotated.annotations.get(kind="context")
+    # A bulk update passes the signals that re-anchor: the stored quote no longer sits at its offsets.
+    Annotation.objects.filter(pk=context.pk).update(exact="不在這裡")
+    html = admin_client.get(url("article_annotate", annotated.pk)).content.decode()
+    assert "邱錫鵬</mark>" not in html and "MOSS</mark>" in html
+    assert f'id="annotation-{context.pk}"' in html  # still listed beside the text
+
+
 # --- Editing paragraphs in the section page keeps annotations -----------------------------------------
 
 
@@ -725,6 +775,13 @@ def test_ingest_refuses_bad_uploads_clearly(admin_client, data, message):
     assert response.status_code == 400
     errors = " ".join(response.context["form"].errors["raw_file"])
     assert message in errors and escape(errors) in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_ingest_refuses_a_text_without_paragraphs_as_the_service_does(admin_client):
+    response = upload(admin_client, "原文來源:光錐智能\n".encode())
+    assert response.status_code == 400
+    assert response.context["form"].errors["raw_file"] == ["The text holds no article paragraphs."]
     assert not Article.objects.exists()
 
 

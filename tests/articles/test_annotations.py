@@ -1,9 +1,11 @@
 from html.parser import HTMLParser
 
 import pytest
+import reversion
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template import engines
+from django.urls import reverse
 from reversion.models import Version
 
 from articles.annotations import (
@@ -14,6 +16,7 @@ from articles.annotations import (
     render_note,
 )
 from articles.models import Annotation, Article, Paragraph, Section
+from tests.admin_support import posted_form
 
 pytestmark = pytest.mark.django_db
 
@@ -313,3 +316,42 @@ def test_deleted_paragraph_does_not_hand_its_notes_to_an_unrelated_mention(parag
     annotation.refresh_from_db()
     assert annotation.paragraph is None and annotation.orphaned
     assert not other.annotations.exists()
+
+
+def test_editing_several_paragraphs_at_once_in_the_admin_moves_each_ones_annotations(
+    admin_client, section, paragraph, admin_user
+):
+    second = Paragraph.objects.create(section=section, position=1, text="智譜發布了ChatGLM。")
+    notes = [annotate(paragraph, "文心一言", admin_user), annotate(second, "ChatGLM", admin_user)]
+    url = reverse("admin:articles_section_change", args=[section.pk])
+    data = posted_form(admin_client.get(url))
+    texts = {paragraph.pk: "據報道，" + TEXT, second.pk: "去年，智譜發布了ChatGLM。"}
+    for key, value in list(data.items()):
+        if key.endswith("-id") and int(value) in texts:
+            data[key.removesuffix("-id") + "-text"] = texts[int(value)]
+    assert admin_client.post(url, data).status_code == 302
+
+    for note, (pk, text) in zip(notes, texts.items(), strict=True):
+        note.refresh_from_db()
+        assert Paragraph.objects.get(pk=pk).text == text
+        assert text[note.start : note.end] == note.exact and not note.orphaned
+
+
+def test_restoring_text_that_lacks_an_annotations_quote_orphans_it_and_says_so(
+    admin_client, article, paragraph, admin_user
+):
+    with reversion.create_revision():
+        reversion.add_to_revision(article)
+    version = Version.objects.get_for_object(paragraph).get()
+    edit(paragraph, TEXT + "隨後，智譜發布了ChatGLM。")
+    note = annotate(paragraph, "ChatGLM", admin_user)
+    restore = reverse("admin:articles_paragraph_revision", args=[paragraph.pk, version.pk])
+
+    response = admin_client.post(restore, posted_form(admin_client.get(restore)), follow=True)
+
+    paragraph.refresh_from_db()
+    note.refresh_from_db()
+    assert paragraph.text == TEXT and note.orphaned and note.exact == "ChatGLM"
+    assert "1 annotation(s) could not be placed in the restored text and are marked orphaned." in [
+        str(message) for message in response.context["messages"]
+    ]

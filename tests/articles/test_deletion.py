@@ -6,13 +6,16 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from articles.annotations import annotation_create
-from articles.deletion import RecoverableDeletionMixin
 from articles.models import Annotation, Article, Paragraph, Section, Topic
-from landscape.models import Figure, Mention, Quote
+from core.deletion import RecoverableDeletionMixin
+from core.versioning import RestoringVersionAdmin
+from exchange.models import PendingImport
+from landscape.models import Alias, Company, Figure, Mention, Product, Quote
 from tests.admin_support import posted_form, recover, recover_url
-from tests.landscape.factories import (
+from tests.factories import (
     first_paragraph,
     make_company,
     make_figure,
@@ -182,3 +185,24 @@ def test_every_model_a_delete_takes_with_it_is_versioned():
                     continue  # derived index rows, rebuilt from their source when it is recovered
                 assert reversion.is_registered(related), f"{model.__name__} → {related.__name__}"
                 pending.append(related)
+
+
+def test_a_revision_holds_what_each_app_declares_it_follows():
+    """An article's revision holds its sections and paragraphs; a company's its aliases and products."""
+    article = Article.objects.create(title="版本", slug="what-a-revision-holds")
+    section = Section.objects.create(article=article, position=0)
+    paragraph = Paragraph.objects.create(section=section, position=0, text="一段。")
+    company = Company.objects.create(name_zh="版本公司", slug="revision-company", layer=Company.Layer.STARTUP)
+    alias = Alias.objects.create(name="版本", company=company)
+    product = Product.objects.create(name="模型", slug="revision-model", company=company)
+    for obj, held in [(article, {article, section, paragraph}), (company, {company, alias, product})]:
+        with reversion.create_revision():
+            reversion.add_to_revision(obj)
+        revision = Version.objects.get_for_object(obj).get().revision
+        assert {version.object for version in revision.version_set.all()} == held
+
+
+def test_the_admin_registers_no_model_with_django_reversion():
+    """What a revision holds is declared in each app's versioning module, never by an admin's inlines."""
+    RestoringVersionAdmin(PendingImport, admin.site)
+    assert not reversion.is_registered(PendingImport)

@@ -1,7 +1,6 @@
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 
 from articles.models import Annotation, Article
@@ -13,12 +12,6 @@ from landscape.resources import RESOURCES
 pytestmark = pytest.mark.django_db
 
 EXCHANGED = ["company", "person", "product", "quote", "figure"]
-
-
-@pytest.fixture
-def seeded():
-    call_command("load_seed", verbosity=0)
-    return Article.objects.get()
 
 
 def admin_url(model, view):
@@ -48,14 +41,14 @@ def confirm(client, model, preview):
 
 
 @pytest.mark.parametrize("model", [*EXCHANGED, "annotation"])
-def test_import_and_export_pages_answer(admin_client, seeded, model):
+def test_import_and_export_pages_answer(admin_client, seed, model):
     assert admin_client.get(admin_url(model, "import")).status_code == 200
     assert admin_client.get(admin_url(model, "export")).status_code == 200
     html = admin_client.get(admin_url(model, "changelist")).content.decode()
     assert admin_url(model, "import") in html and admin_url(model, "export") in html
 
 
-def test_admin_export_csv_starts_with_a_bom_and_keeps_chinese(admin_client, seeded):
+def test_admin_export_csv_starts_with_a_bom_and_keeps_chinese(admin_client, seed):
     page = admin_client.get(admin_url("company", "export"))
     form = page.context["form"]
     data = {"resource": "0", "format": "0"}
@@ -69,7 +62,7 @@ def test_admin_export_csv_starts_with_a_bom_and_keeps_chinese(admin_client, seed
     assert "阿里巴巴" in text and "阿里" in text
 
 
-def test_import_previews_then_saves_on_confirm(admin_client, seeded):
+def test_import_previews_then_saves_on_confirm(admin_client, seed):
     preview = upload(admin_client, "company", csv_file(COMPANIES_CSV))
     assert preview.status_code == 200
     assert not Company.objects.filter(slug__in=["deepseek", "stepfun"]).exists()  # a dry run
@@ -85,7 +78,7 @@ def test_import_previews_then_saves_on_confirm(admin_client, seeded):
     assert Company.objects.get(slug="deepseek").aliases.get().name == "深度求索公司"
 
 
-def test_a_file_with_one_invalid_row_changes_nothing_and_names_the_row(admin_client, seeded):
+def test_a_file_with_one_invalid_row_changes_nothing_and_names_the_row(admin_client, seed):
     bad = COMPANIES_CSV + "broken,壞公司,,not-a-layer,CN,2020,notaurl,,1,\n"
     before = Company.objects.count()
     preview = upload(admin_client, "company", csv_file(bad))
@@ -102,7 +95,7 @@ def test_a_file_with_one_invalid_row_changes_nothing_and_names_the_row(admin_cli
     assert not Alias.objects.filter(name="StepFun公司").exists()
 
 
-def test_an_alias_held_by_another_company_is_a_row_error(admin_client, seeded):
+def test_an_alias_held_by_another_company_is_a_row_error(admin_client, seed):
     clash = (
         "slug,name_zh,name_en,layer,country,founded,website,summary,published,aliases\n"
         "copycat,山寨,,startup,CN,,,,0,阿里\n"
@@ -113,7 +106,7 @@ def test_an_alias_held_by_another_company_is_a_row_error(admin_client, seeded):
     assert not Company.objects.filter(slug="copycat").exists()
 
 
-def test_a_quote_not_in_its_paragraph_is_refused(admin_client, seeded):
+def test_a_quote_not_in_its_paragraph_is_refused(admin_client, seed):
     quote = Quote.objects.select_related("paragraph").first()
     csv = (
         "paragraph,text,speaker,speaker_description,speaker_role,occasion,company,featured\n"
@@ -124,7 +117,7 @@ def test_a_quote_not_in_its_paragraph_is_refused(admin_client, seeded):
     assert "text" in result.invalid_rows[0].field_specific_errors
 
 
-def test_an_unknown_paragraph_anchor_is_an_error_of_its_row_and_column(admin_client, seeded):
+def test_an_unknown_paragraph_anchor_is_an_error_of_its_row_and_column(admin_client, seed):
     csv = (
         "paragraph,label,value,unit,as_of,company,product,chart_group,chart_label\n"
         "p-nowhere,不存在的數字,1,個,,,,,\n"
@@ -138,7 +131,7 @@ def test_an_unknown_paragraph_anchor_is_an_error_of_its_row_and_column(admin_cli
     assert not Figure.objects.filter(label="不存在的數字").exists()
 
 
-def test_an_unknown_company_slug_is_a_row_error_that_names_it(admin_client, seeded):
+def test_an_unknown_company_slug_is_a_row_error_that_names_it(admin_client, seed):
     csv = "slug,name,company,kind,summary\nnew-model,新模型,no-such-company,model,\n"
     result = upload(admin_client, "product", csv_file(csv, "products.csv")).context["result"]
     assert result.has_validation_errors()
@@ -147,7 +140,7 @@ def test_an_unknown_company_slug_is_a_row_error_that_names_it(admin_client, seed
     assert not Product.objects.filter(slug="new-model").exists()
 
 
-def test_xlsx_export_imports_back(admin_client, seeded):
+def test_xlsx_export_imports_back(admin_client, seed):
     xlsx = XLSX().export_data(RESOURCES["products"]().export())
     count = Product.objects.count()
     Figure.objects.update(product=None)  # a figure naming a product refuses its deletion
@@ -165,7 +158,7 @@ def export_everything(fmt) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("fmt", [CSVWithBOM(), JSON()], ids=["csv", "json"])
-def test_round_trip_into_an_empty_landscape_exports_the_same(seeded, fmt):
+def test_round_trip_into_an_empty_landscape_exports_the_same(seed, fmt):
     # Real values a spreadsheet would take for formulas, which the CSV export escapes.
     Company.objects.filter(slug="alibaba").update(name_en='=HYPERLINK("http://evil.example")', summary="+cmd")
     Person.objects.filter(pk=Person.objects.first().pk).update(bio="@SUM(1)", name_en="-Minus")
@@ -191,7 +184,7 @@ def test_round_trip_into_an_empty_landscape_exports_the_same(seeded, fmt):
     assert export_everything(fmt) == first
 
 
-def test_contributors_cannot_import_into_the_landscape(contributor_client, seeded):
+def test_contributors_cannot_import_into_the_landscape(contributor_client, seed):
     assert contributor_client.get(admin_url("company", "import")).status_code == 403
     response = upload(contributor_client, "company", csv_file(COMPANIES_CSV))
     assert response.status_code == 403
@@ -199,11 +192,11 @@ def test_contributors_cannot_import_into_the_landscape(contributor_client, seede
     assert contributor_client.get(admin_url("company", "export")).status_code == 200
 
 
-def test_no_import_can_publish_an_article(contributor_client, seeded):
+def test_no_import_can_publish_an_article(contributor_client, seed):
     """Articles have no import; annotation imports cannot touch an article's status."""
     with pytest.raises(NoReverseMatch):
         reverse("admin:articles_article_import")
-    Article.objects.filter(pk=seeded.pk).update(status="draft")
+    Article.objects.filter(pk=seed.pk).update(status="draft")
     annotation = Annotation.objects.filter(paragraph__isnull=False).first()
     row = AnnotationResource().export(queryset=Annotation.objects.filter(pk=annotation.pk))
     data = row.dict[0]
@@ -217,13 +210,13 @@ def test_no_import_can_publish_an_article(contributor_client, seeded):
     del dataset["publish_at"]
     preview = upload(contributor_client, "annotation", csv_file(dataset.export("csv"), "annotations.csv"))
     assert preview.context["result"].has_validation_errors()  # "published" is no annotation status
-    seeded.refresh_from_db()
-    assert seeded.status == "draft" and not Article.objects.published().exists()
+    seed.refresh_from_db()
+    assert seed.status == "draft" and not Article.objects.published().exists()
     annotation.refresh_from_db()
     assert annotation.body != "改過的說明"
 
 
-def test_annotation_import_refuses_a_quote_that_does_not_match(admin_client, seeded):
+def test_annotation_import_refuses_a_quote_that_does_not_match(admin_client, seed):
     annotation = Annotation.objects.filter(paragraph__isnull=False).first()
     dataset = AnnotationResource().export(queryset=Annotation.objects.filter(pk=annotation.pk))
     data = dataset.dict[0]

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from reversion.models import Version
 
 from articles.models import Annotation, Article, Paragraph, Section
 from articles.services import article_ingest, article_preview
@@ -77,6 +78,15 @@ def test_each_warning_becomes_an_internal_open_annotation_anchored_to_its_text(s
     assert "。”正如王小川所說" in run.body
     assert run.prefix == "向智能時代，一個大的時代，就像之前工業時代一樣，會有新的公司起來"
     assert not Annotation.objects.public().exists()
+
+
+def test_an_ingested_article_starts_its_history_with_the_text_as_ingested(seed_text):
+    article = article_ingest(raw_text=seed_text, title=TITLE, revision_comment="Ingested raw.txt")
+
+    (version,) = Version.objects.get_for_object(article)
+    assert version.revision.comment == "Ingested raw.txt"
+    paragraphs = [v for v in version.revision.version_set.all() if v._model is Paragraph]
+    assert len(paragraphs) == Paragraph.objects.filter(section__article=article).count() == 70
 
 
 def test_slugs_are_unique_and_a_given_slug_is_kept(seed_text):
@@ -163,6 +173,15 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, settings, co
             run_command(*args)
         assert message in str(error.value)
         assert "\n" not in str(error.value)
+    assert row_counts() == [0, 0, 0, 0]
+
+
+def test_a_text_without_paragraphs_is_refused_with_the_services_message(tmp_path):
+    path = tmp_path / "raw.txt"
+    path.write_text("原文來源:光錐智能\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="The text holds no article paragraphs"):
+        run_command(str(path), "--title", TITLE)
     assert row_counts() == [0, 0, 0, 0]
 
 

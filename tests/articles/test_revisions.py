@@ -8,10 +8,11 @@ from reversion.models import Version
 
 from articles.annotations import annotation_create
 from articles.models import Annotation, Article, Paragraph, Section
+from articles.services import article_ingest
 from articles.workflow import article_publish
 from landscape.models import Company, Person, Quote
 from tests.admin_support import posted_form, recover_url
-from tests.articles.test_admin import change_form_data, first_paragraph
+from tests.articles.test_admin import RAW, change_form_data, first_paragraph
 
 pytestmark = pytest.mark.django_db
 
@@ -167,15 +168,34 @@ def test_a_recovered_article_comes_back_as_a_draft(editor_client, history):
     assert Paragraph.objects.filter(section__article=article).exists()
 
 
-def test_first_admin_edit_keeps_the_version_before_it(editor_client, draft):
-    assert not Version.objects.get_for_object(draft).exists()  # created outside the admin
-    editor_client.post(url("article_change", draft.pk), change_form_data(draft, title="新標題"))
-    versions = list(Version.objects.get_for_object(draft).order_by("pk"))
+def test_first_admin_edit_keeps_the_version_before_it(editor_client, editor):
+    # Every path that creates an article records its first revision there: here the ingest service.
+    article = article_ingest(raw_text=RAW, title="百模大戰一週年", created_by=editor)
+    editor_client.post(url("article_change", article.pk), change_form_data(article, title="新標題"))
+    versions = list(Version.objects.get_for_object(article).order_by("pk"))
     assert [v.field_dict["title"] for v in versions] == ["百模大戰一週年", "新標題"]
-    assert "Initial version" in versions[0].revision.get_comment()
+    assert "Ingested" in versions[0].revision.get_comment()
 
 
-def test_editing_paragraphs_on_the_section_page_shows_in_the_article_history(editor_client, draft, editor):
+def test_the_seed_article_starts_with_the_version_it_was_loaded_with(editor_client):
+    call_command("load_seed", verbosity=0)
+    article = Article.objects.get(slug="one-year-after-chatgpt-hundred-model-war")
+    (loaded,) = Version.objects.get_for_object(article)
+    assert loaded.revision.comment == "Loaded from the seed (seed_article.json)"
+    assert {v._model for v in loaded.revision.version_set.all()} >= {Article, Section, Paragraph}
+
+
+@pytest.fixture
+def versioned_draft(draft):
+    """The draft with a first revision, as createinitialrevisions records one for rows made without."""
+    call_command("createinitialrevisions", "articles.Article", comment="Initial version", verbosity=0)
+    return draft
+
+
+def test_editing_paragraphs_on_the_section_page_shows_in_the_article_history(
+    editor_client, versioned_draft, editor
+):
+    draft = versioned_draft
     section = draft.sections.order_by("position").first()
     paragraphs = list(section.paragraphs.order_by("position"))
     data = {

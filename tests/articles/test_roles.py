@@ -15,14 +15,13 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from articles.annotations import annotation_create, annotation_resolve
-from articles.deletion import deletion_refused_by
 from articles.models import Annotation, Article, Paragraph, Section, Topic
 from articles.workflow import article_publish, article_return_to_draft, article_submit
 from landscape.models import Affiliation, Company, Figure, Mention, Person, Product, Quote
-from tests.admin_support import posted_form, recover_url
+from tests.admin_support import deletion_refused_by, posted_form, recover_url
 from tests.articles.test_admin import first_paragraph
-from tests.factories import make_article
-from tests.landscape.factories import (
+from tests.factories import (
+    make_article,
     make_company,
     make_figure,
     make_mention,

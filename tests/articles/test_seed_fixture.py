@@ -30,9 +30,8 @@ def load_seed():
 
 
 @pytest.fixture
-def article():
-    load_seed()
-    return Article.objects.get(slug=SLUG)
+def article(seed_article):
+    return seed_article
 
 
 def paragraphs_in_order(article):

@@ -1,11 +1,8 @@
 """The Content-Security-Policy as Chromium enforces it: no page we serve breaks it, and it does block."""
 
 import pytest
-from django.core.management import call_command
 
 from tests.browser.test_reader_pages import PUBLIC_PAGES
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Installed by the driver before any page script runs, so it hears every violation the page causes.
 RECORD_VIOLATIONS = """
@@ -14,11 +11,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.cspViolations.push(`${event.effectiveDirective} ${event.blockedURI}`);
 });
 """
-
-
-@pytest.fixture
-def seeded(db):
-    call_command("load_seed", verbosity=0)
 
 
 def open_watched(new_page, url):
@@ -34,14 +26,14 @@ def violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
-def test_public_pages_break_nothing_under_the_policy(live_server, new_page, seeded, name):
+def test_public_pages_break_nothing_under_the_policy(live_server, new_page, seed, name):
     page, response = open_watched(new_page, live_server.url + PUBLIC_PAGES[name])
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert violations(page) == []
     assert page.console.errors == []
 
 
-def test_the_policy_really_blocks_inline_code(live_server, new_page, seeded):
+def test_the_policy_really_blocks_inline_code(live_server, new_page, seed):
     page, _ = open_watched(new_page, live_server.url + "/")
     page.evaluate("""() => {
         const script = document.createElement("script");
@@ -52,7 +44,7 @@ def test_the_policy_really_blocks_inline_code(live_server, new_page, seeded):
     assert any(found.startswith("script-src") for found in violations(page))
 
 
-def test_api_docs_render_swagger_ui_within_their_policy(live_server, new_page, seeded):
+def test_api_docs_render_swagger_ui_within_their_policy(live_server, new_page, seed):
     page, _ = open_watched(new_page, live_server.url + "/api/v1/docs")
     page.wait_for_selector(".swagger-ui .info .title")
     assert "Baimo API" in page.inner_text(".swagger-ui .info .title")
@@ -68,7 +60,7 @@ def test_api_docs_render_swagger_ui_within_their_policy(live_server, new_page, s
     assert page.console.errors == []
 
 
-def test_admin_pages_work_under_the_site_policy(live_server, new_page, seeded, django_user_model):
+def test_admin_pages_work_under_the_site_policy(live_server, new_page, fresh_seed, django_user_model):
     from django.contrib.auth.models import Group
 
     from articles.models import Article

@@ -1,11 +1,8 @@
 """Every public page in real headless Chromium, on a phone and on a desktop."""
 
 import pytest
-from django.core.management import call_command
 
-from tests.browser_support import DESKTOP, PHONE, axe_violations
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+from tests.browser.support import DESKTOP, PHONE, axe_violations
 
 SEED_SLUG = "one-year-after-chatgpt-hundred-model-war"
 ARTICLE = f"/articles/{SEED_SLUG}/"
@@ -23,14 +20,9 @@ PUBLIC_PAGES = {
 AXE_PAGES = ["home", "article", "landscape", "company", "quotes", "search"]
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("load_seed", verbosity=0)
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("name", PUBLIC_PAGES)
-def test_page_renders_without_errors_or_sideways_scrolling(live_server, new_page, seeded, viewport, name):
+def test_page_renders_without_errors_or_sideways_scrolling(live_server, new_page, seed, viewport, name):
     page = new_page(viewport)
     response = page.goto(live_server.url + PUBLIC_PAGES[name])
     assert response.status == 200
@@ -40,19 +32,19 @@ def test_page_renders_without_errors_or_sideways_scrolling(live_server, new_page
 
 
 @pytest.mark.parametrize("name", AXE_PAGES)
-def test_no_serious_accessibility_violations(live_server, new_page, seeded, name):
+def test_no_serious_accessibility_violations(live_server, new_page, seed, name):
     page = new_page(PHONE)
     page.goto(live_server.url + PUBLIC_PAGES[name])
     assert axe_violations(page) == []
 
 
-def test_paragraph_anchor_link_lands_on_the_paragraph(live_server, new_page, seeded):
+def test_paragraph_anchor_link_lands_on_the_paragraph(live_server, new_page, seed):
     page = new_page(PHONE)
     page.goto(f"{live_server.url}{ARTICLE}#p-10")
     assert page.evaluate("document.querySelector(':target').id") == "p-10"
 
 
-def test_reader_switches_to_simplified_and_it_persists(live_server, new_page, seeded):
+def test_reader_switches_to_simplified_and_it_persists(live_server, new_page, seed):
     page = new_page(PHONE)
     page.goto(live_server.url + ARTICLE)
     assert page.get_attribute("html", "lang") == "zh-Hant"
@@ -66,7 +58,7 @@ def test_reader_switches_to_simplified_and_it_persists(live_server, new_page, se
     assert "中国大模型版图" in page.inner_text("h1")
 
 
-def test_reader_turns_pinyin_on_and_off(live_server, new_page, seeded):
+def test_reader_turns_pinyin_on_and_off(live_server, new_page, seed):
     page = new_page(PHONE)
     page.goto(live_server.url + ARTICLE)
     assert page.locator("#p-30 ruby").count() == 0
@@ -81,7 +73,7 @@ def test_reader_turns_pinyin_on_and_off(live_server, new_page, seeded):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_annotation_note_shows_at_its_span(live_server, new_page, seeded, viewport):
+def test_annotation_note_shows_at_its_span(live_server, new_page, seed, viewport):
     page = new_page(viewport)
     page.goto(live_server.url + ARTICLE)
     mark = page.locator("#p-15 mark.annotated", has_text="邱錫鵬")
@@ -103,7 +95,7 @@ def test_annotation_note_shows_at_its_span(live_server, new_page, seeded, viewpo
     assert span_box["width"] > 0
 
 
-def test_reader_searches_and_lands_on_the_paragraph(live_server, new_page, seeded):
+def test_reader_searches_and_lands_on_the_paragraph(live_server, new_page, seed):
     page = new_page(PHONE)
     page.goto(live_server.url + "/")
     page.click("nav.site-nav >> text=搜尋")
@@ -119,7 +111,7 @@ def test_reader_searches_and_lands_on_the_paragraph(live_server, new_page, seede
     assert "算力" in page.inner_text(f"#{anchor}")
 
 
-def test_notes_beside_the_text_never_push_paragraphs_apart_or_overlap(live_server, new_page, seeded):
+def test_notes_beside_the_text_never_push_paragraphs_apart_or_overlap(live_server, new_page, seed):
     page = new_page(DESKTOP)
     page.goto(live_server.url + ARTICLE)
     layout = page.evaluate(
@@ -141,7 +133,7 @@ def test_notes_beside_the_text_never_push_paragraphs_apart_or_overlap(live_serve
         assert top >= bottom
 
 
-def test_reading_tools_say_which_script_is_on_and_whether_pinyin_is(live_server, new_page, seeded):
+def test_reading_tools_say_which_script_is_on_and_whether_pinyin_is(live_server, new_page, seed):
     page = new_page(PHONE)
     page.goto(live_server.url + ARTICLE)
     assert page.inner_text(".script-switch [aria-current=true]") == "繁體"
@@ -158,7 +150,7 @@ def test_reading_tools_say_which_script_is_on_and_whether_pinyin_is(live_server,
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
 
-def test_skip_link_is_hidden_until_focused_and_focus_is_visible(live_server, new_page, seeded):
+def test_skip_link_is_hidden_until_focused_and_focus_is_visible(live_server, new_page, seed):
     for viewport in (PHONE, DESKTOP):
         page = new_page(viewport)
         page.goto(live_server.url + ARTICLE)
@@ -177,7 +169,7 @@ def test_skip_link_is_hidden_until_focused_and_focus_is_visible(live_server, new
         assert page.evaluate("document.activeElement.closest('main') !== null")
 
 
-def test_landscape_is_drawn_in_layers_with_overseas_apart(live_server, new_page, seeded):
+def test_landscape_is_drawn_in_layers_with_overseas_apart(live_server, new_page, seed):
     for viewport in (PHONE, DESKTOP):
         page = new_page(viewport)
         page.goto(live_server.url + "/landscape/")
@@ -196,7 +188,7 @@ def test_landscape_is_drawn_in_layers_with_overseas_apart(live_server, new_page,
             assert china["height"] < 2 * PHONE["height"]
 
 
-def test_missing_page_looks_like_the_site(live_server, new_page, seeded):
+def test_missing_page_looks_like_the_site(live_server, new_page, seed):
     page = new_page(PHONE)
     failed = []
     page.on("response", lambda response: response.status >= 400 and failed.append(response.url))

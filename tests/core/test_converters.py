@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +42,6 @@ def test_the_public_routes_with_values_are_all_checked():
         "/reading/pinyin/{}/",
         "/reading/script/{}/",
     ]
-
-
-@pytest.fixture
-def seed(db):
-    call_command("load_seed", verbosity=0)
 
 
 @pytest.mark.parametrize("route", public_patterns_with_values())

@@ -1,9 +1,11 @@
 import re
 
+from django.utils.safestring import SafeString, mark_safe
 from hypothesis import given
 from hypothesis import strategies as st
 
 from core.rendering import Span, render_paragraph
+from core.spans import render_spans
 
 TEXT = "邱錫鵬在2023騰訊ConTech大會上總結道。"
 
@@ -30,6 +32,22 @@ def test_crossing_spans_are_split_and_well_formed():
 def test_attribute_values_are_escaped():
     html = render_paragraph("一二", [Span(0, 1, "a", (("title", '"><script>'),))])
     assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
+
+
+def test_attribute_values_already_html_are_not_escaped_twice():
+    html = render_paragraph("一二", [Span(0, 1, "a", (("href", mark_safe("/?a=1&amp;b=2")),))])
+    assert html == '<a href="/?a=1&amp;b=2">一</a>二'
+
+
+def test_pages_and_snippets_share_one_renderer():
+    spans = [Span(0, 3, "mark"), Span(2, 5, "a", (("href", "#x"),))]
+    html = render_paragraph("一<三>五", spans)
+    assert isinstance(html, SafeString)
+    assert (
+        html
+        == render_spans("一<三>五", spans)
+        == '<mark>一&lt;<a href="#x">三</a></mark><a href="#x">&gt;五</a>'
+    )
 
 
 def test_spans_outside_the_text_are_ignored():

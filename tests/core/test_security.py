@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.http import HttpResponse
 from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.template import engines
@@ -52,11 +51,6 @@ REQUIRED_DIRECTIVES = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-
-
-@pytest.fixture
-def seed(db):
-    call_command("load_seed", verbosity=0)
 
 
 def policy(response) -> dict[str, str]:

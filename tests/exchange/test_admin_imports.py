@@ -45,11 +45,6 @@ MODELS = list(RESOURCES)
 FORMATS = {"csv": "0", "xlsx": "1", "json": "2"}
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("load_seed", verbosity=0)
-
-
 @pytest.fixture(autouse=True)
 def server_temp_dir(tmp_path, monkeypatch):
     """The server's temp folder, watched: nothing an import does may leave a file in it."""
@@ -142,7 +137,7 @@ def test_a_34_mb_csv_is_refused_quickly_on_the_form_and_writes_nothing(admin_cli
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_a_file_just_over_the_limit_is_refused_for_every_resource(seeded, admin_client, settings, model):
+def test_a_file_just_over_the_limit_is_refused_for_every_resource(seed, admin_client, settings, model):
     _, data = exported(model)
     settings.IMPORTS_MAX_UPLOAD_BYTES = len(data.encode()) - 1
     response = upload(admin_client, model, data)
@@ -170,7 +165,7 @@ def test_the_import_form_states_the_limits(admin_client):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_a_repeated_confirm_says_so_and_imports_nothing_twice(seeded, admin_client, model, server_temp_dir):
+def test_a_repeated_confirm_says_so_and_imports_nothing_twice(seed, admin_client, model, server_temp_dir):
     objects = RESOURCES[model][0].objects
     before = objects.count()
     preview = upload(admin_client, model, a_new_row(model))
@@ -191,14 +186,14 @@ def test_a_repeated_confirm_says_so_and_imports_nothing_twice(seeded, admin_clie
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_a_refused_or_invalid_upload_keeps_no_file(seeded, admin_client, model):
+def test_a_refused_or_invalid_upload_keeps_no_file(seed, admin_client, model):
     upload(admin_client, model, "\ufeffnot,the,columns\n1,2,3\n")
     upload(admin_client, model, with_cells(model, {0: {RESOURCES[model][1]._meta.import_id_fields[0]: ""}}))
     upload(admin_client, model, b"\xff\xfe\x00garbage")
     assert not PendingImport.objects.exists()
 
 
-def test_a_confirm_of_another_models_pending_file_imports_nothing(seeded, admin_client):
+def test_a_confirm_of_another_models_pending_file_imports_nothing(seed, admin_client):
     preview = upload(admin_client, "company", a_new_row("company"))
     response = admin_client.post(admin_url("person", "process_import"), confirm_data(preview), follow=True)
     assert ALREADY_CONFIRMED in [str(message) for message in get_messages(response.wsgi_request)]
@@ -206,7 +201,7 @@ def test_a_confirm_of_another_models_pending_file_imports_nothing(seeded, admin_
     assert PendingImport.objects.count() == 1  # still the company list's to confirm
 
 
-def test_abandoned_previews_are_purged_by_the_next_import_and_the_command(seeded, admin_client, settings):
+def test_abandoned_previews_are_purged_by_the_next_import_and_the_command(seed, admin_client, settings):
     upload(admin_client, "company", a_new_row("company"))
     upload(admin_client, "person", a_new_row("person"))
     assert PendingImport.objects.count() == 2
@@ -221,7 +216,7 @@ def test_abandoned_previews_are_purged_by_the_next_import_and_the_command(seeded
     assert not PendingImport.objects.exists()
 
 
-def test_a_confirm_whose_rows_became_invalid_imports_nothing_and_shows_why(seeded, admin_client):
+def test_a_confirm_whose_rows_became_invalid_imports_nothing_and_shows_why(seed, admin_client):
     csv = a_new_row("company").rstrip("\r\n") + "新別名\r\n"  # the aliases column is last
     preview = upload(admin_client, "company", csv)
     assert not preview.context["result"].has_validation_errors()
@@ -248,7 +243,7 @@ BAD_CELLS = {
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_every_invalid_row_is_listed_with_its_column_and_what_to_do(seeded, admin_client, model):
+def test_every_invalid_row_is_listed_with_its_column_and_what_to_do(seed, admin_client, model):
     first, second, words = BAD_CELLS[model]
     preview = upload(admin_client, model, with_cells(model, {0: first, 1: second}))
     result = preview.context["result"]
@@ -265,7 +260,7 @@ def test_every_invalid_row_is_listed_with_its_column_and_what_to_do(seeded, admi
     assert not PendingImport.objects.exists()
 
 
-def test_a_non_numeric_founded_no_longer_hides_the_other_rows(seeded, admin_client):
+def test_a_non_numeric_founded_no_longer_hides_the_other_rows(seed, admin_client):
     csv = with_cells("company", {0: {"founded": "二〇二三"}, 1: {"layer": "nope"}, 2: {"founded": "1800.5"}})
     result = upload(admin_client, "company", csv).context["result"]
     assert [row.number for row in result.invalid_rows] == [1, 2, 3]
@@ -283,7 +278,7 @@ def test_an_encoding_failure_says_which_line_and_how_to_save_the_file(admin_clie
     assert "UnicodeDecodeError" not in response.content.decode()
 
 
-def test_a_workbook_uploaded_as_csv_is_told_to_choose_xlsx(seeded, admin_client):
+def test_a_workbook_uploaded_as_csv_is_told_to_choose_xlsx(seed, admin_client):
     _, xlsx = exported("product", "xlsx")
     assert "choose “xlsx” as the format" in file_errors(upload(admin_client, "product", xlsx, "p.xlsx"))
 
@@ -331,7 +326,7 @@ def cells(content, fmt) -> list[str]:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("model", MODELS)
-def test_exports_escape_formulas_and_importing_gives_back_the_real_values(seeded, admin_client, model, fmt):
+def test_exports_escape_formulas_and_importing_gives_back_the_real_values(seed, admin_client, model, fmt):
     objects = RESOURCES[model][0].objects
     target = objects.order_by("pk").first()
     objects.filter(pk=target.pk).update(**TRICKY[model])

@@ -2,10 +2,9 @@ import pytest
 from django.urls import reverse
 from reversion.models import Version
 
-from articles.deletion import deletion_refused_by
 from landscape.models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
-from tests.admin_support import recover
-from tests.landscape.factories import (
+from tests.admin_support import deletion_refused_by, recover
+from tests.factories import (
     first_paragraph,
     make_company,
     make_figure,
@@ -234,3 +233,10 @@ def test_a_recovered_company_comes_back_unpublished_with_its_aliases_and_product
     assert list(recovered.aliases.values_list("name", flat=True)) == ["鵝廠"]
     assert list(recovered.products.values_list("slug", flat=True)) == ["wechat"]
     assert recovered.get_absolute_url() not in admin_client.get("/search", {"q": "騰訊"}).content.decode()
+
+
+def test_mention_list_shows_each_mention_marked_in_its_context(admin_client, objects):
+    set_text(first_paragraph(objects["article"]), "騰訊、百度與王小川<在此>")
+    html = admin_client.get(reverse("admin:landscape_mention_changelist")).content.decode()
+    # The same renderer as the pages: the span marked, the text around it escaped.
+    assert "…騰訊、<mark>百度</mark>與王小川&lt;在此&gt;…" in html

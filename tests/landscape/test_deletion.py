@@ -8,7 +8,7 @@ from reversion.models import Version
 
 from landscape.models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
 from tests.admin_support import recover
-from tests.landscape.factories import (
+from tests.factories import (
     first_paragraph,
     make_company,
     make_figure,

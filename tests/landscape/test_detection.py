@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from landscape.models import Mention
 from landscape.services import mentions_detect, mentions_set_status
-from tests.landscape.factories import first_paragraph, make_company, make_person, set_text
+from tests.factories import first_paragraph, make_company, make_person, set_text
 
 pytestmark = pytest.mark.django_db
 

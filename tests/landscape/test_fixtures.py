@@ -3,16 +3,13 @@
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
-from articles.models import Article
 from landscape.models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
 from landscape.services import mentions_detect
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-ARTICLE_SLUG = "one-year-after-chatgpt-hundred-model-war"
 
 # Every organisation the seed article names, as the article writes it.
 ORGANISATIONS = [
@@ -48,14 +45,6 @@ APP_STORE_RATINGS = {
     "YouTube": 33_700_000,
     "Snapchat": 1_960_000,
 }
-
-
-@pytest.fixture
-def seed(db):
-    call_command(
-        "loaddata", str(FIXTURES / "seed_article.json"), str(FIXTURES / "landscape.json"), verbosity=0
-    )
-    return Article.objects.get(slug=ARTICLE_SLUG)
 
 
 def company_named(name):

@@ -3,24 +3,18 @@
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 
 from exchange.formats import CSVWithBOM
 from landscape.models import Company, Person
 from landscape.resources import CompanyResource, PersonResource
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.usefixtures("seed")
 
 ENTITIES = {
     "company": (Company, CompanyResource, "alibaba", "阿里"),
     "person": (Person, PersonResource, "masayoshi-son", ""),
 }
-
-
-@pytest.fixture(autouse=True)
-def seeded(db):
-    call_command("load_seed", verbosity=0)
 
 
 def export_with_aliases(model, aliases: str) -> bytes:

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from landscape.models import Alias, Figure, Mention, Quote
-from tests.landscape.factories import (
+from tests.factories import (
     first_paragraph,
     make_company,
     make_figure,
@@ -73,9 +73,11 @@ def test_quotes_figures_and_mentions_are_public_with_their_article(
     make_figure(paragraph=paragraph)
     make_mention(paragraph=paragraph, start=0, end=2, company=make_company())
 
-    assert Quote.objects.published().exists() is visible
-    assert Figure.objects.published().exists() is visible
+    assert Quote.objects.public().exists() is visible
+    assert Figure.objects.public().exists() is visible
     assert Mention.objects.public().exists() is visible
+    # The article's rule for one instance agrees with the rule in SQL that the rows above follow.
+    assert Article.objects.get(pk=article.pk).is_public is visible
 
 
 def test_public_mentions_need_confirmation_and_a_published_entity(paragraph):

@@ -4,8 +4,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.models import Article, Paragraph
-from landscape.models import Affiliation, Company, Figure, Mention, Product
-from tests.landscape.factories import (
+from landscape.models import Affiliation, Company, Figure, Mention, Person, Product
+from landscape.selectors import company_profile, person_profile
+from tests.factories import (
     make_company,
     make_figure,
     make_mention,
@@ -161,6 +162,17 @@ def test_unpublished_company_and_person_are_404(client, world):
     assert client.get("/companies/baichuan/").status_code == 404
     assert client.get("/people/wang-xiaochuan/").status_code == 404
     assert client.get("/companies/no-such-company/").status_code == 404
+
+
+def test_profiles_return_none_for_what_readers_may_not_see(world):
+    assert company_profile(slug="baichuan")["company"] == world["company"]
+    assert person_profile(slug="wang-xiaochuan")["person"] == world["person"]
+    Company.objects.filter(slug="baichuan").update(published=False)
+    Person.objects.filter(slug="wang-xiaochuan").update(published=False)
+
+    assert company_profile(slug="baichuan") is None
+    assert person_profile(slug="wang-xiaochuan") is None
+    assert company_profile(slug="no-such-company") is None
 
 
 def test_unpublished_entities_are_not_linked_from_public_pages(client, world):

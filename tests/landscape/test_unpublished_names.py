@@ -10,7 +10,7 @@ import re
 import pytest
 
 from landscape.models import Affiliation
-from tests.landscape.factories import make_company, make_figure, make_person, make_quote, set_text
+from tests.factories import make_company, make_figure, make_person, make_quote, set_text
 from tests.landscape.test_pages import paragraphs_of
 
 pytestmark = pytest.mark.django_db

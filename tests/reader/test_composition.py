@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.landscape.factories import make_figure, set_text
+from tests.factories import make_figure, set_text
 from tests.landscape.test_pages import paragraphs_of
 
 pytestmark = pytest.mark.django_db

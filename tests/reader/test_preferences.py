@@ -4,21 +4,14 @@ import json
 import re
 
 import pytest
-from django.core.management import call_command
 
-from articles.models import Annotation, Article, Paragraph
+from articles.models import Annotation, Paragraph
 from landscape.models import Company, Mention
 
 pytestmark = pytest.mark.django_db
 
 SLUG = "one-year-after-chatgpt-hundred-model-war"
 URL = f"/articles/{SLUG}/"
-
-
-@pytest.fixture
-def seed(db):
-    call_command("load_seed", verbosity=0)
-    return Article.objects.get(slug=SLUG)
 
 
 def page(client, url=URL, **params):

@@ -3,18 +3,21 @@
 from datetime import timedelta
 
 import pytest
+import tablib
 from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 from django.db.models import ProtectedError, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Paragraph, Section
 from landscape.models import Alias, Company, Person
+from landscape.resources import CompanyResource
 from search.models import SearchDocument
 from search.selectors import search
-from search.services import _paragraph_document, _sync, search_rebuild, search_remove
-
-from .conftest import make_article, make_company, make_person, make_quote, paragraphs
+from search.services import _paragraph_document, _sync, search_rebuild
+from tests.factories import make_article, make_company, make_person, make_quote, paragraphs
 
 pytestmark = pytest.mark.django_db
 
@@ -169,11 +172,11 @@ def test_unpublished_person_is_hidden():
     assert found("邱锡鹏") == []
 
 
-def test_loaddata_indexes_the_fixture_whatever_its_order(seed):
-    assert SearchDocument.objects.filter(article=seed, kind="paragraph").count() == 70
+def test_loaddata_indexes_the_fixture_whatever_its_order(seed_article):
+    assert SearchDocument.objects.filter(article=seed_article, kind="paragraph").count() == 70
 
 
-def test_rebuild_is_idempotent_and_repairs_the_index(seed):
+def test_rebuild_is_idempotent_and_repairs_the_index(seed_article):
     make_company("百川智能", aliases=["百川"])
     before = sorted(SearchDocument.objects.values_list("kind", "object_id", "tokens"))
     report = search_rebuild()
@@ -199,7 +202,7 @@ def test_rebuild_is_idempotent_and_repairs_the_index(seed):
     assert "p-30" in {hit.anchor for hit in search("算力").hits}
 
 
-def test_rebuild_command_reports_what_it_did(seed, capsys):
+def test_rebuild_command_reports_what_it_did(seed_article, capsys):
     SearchDocument.objects.all().delete()
     call_command("search_rebuild")
     assert "70 created, 0 updated, 0 removed" in capsys.readouterr().out
@@ -207,8 +210,10 @@ def test_rebuild_command_reports_what_it_did(seed, capsys):
     assert "0 created, 0 updated, 0 removed" in capsys.readouterr().out
 
 
-def test_search_remove_drops_an_articles_documents(seed):
-    assert search_remove(seed) == 70
+def test_unpublishing_an_article_drops_its_documents(seed_article):
+    assert SearchDocument.objects.filter(article=seed_article).count() == 70
+    unpublish(seed_article)
+    assert not SearchDocument.objects.filter(article=seed_article).exists()
     assert search("算力").total == 0
 
 
@@ -233,3 +238,76 @@ def test_indexing_a_source_another_request_just_indexed_updates_it():
     _sync(SearchDocument.Kind.PARAGRAPH, Q(pk__in=[]), [_paragraph_document(paragraph)])
     assert SearchDocument.objects.filter(paragraph=paragraph).count() == 1
     assert found("晶片") == [article.title] and found("算力") == []
+
+
+# --- Bulk actions: each goes through the services a single edit uses, so the index follows -------------
+
+
+def run_action(client, model: str, action: str, objs) -> None:
+    response = client.post(
+        reverse(f"admin:{model}_changelist"),
+        {"action": action, "_selected_action": [str(obj.pk) for obj in objs], "index": "0"},
+    )
+    assert response.status_code == 302
+
+
+def indexed(*objs) -> list[bool]:
+    return [SearchDocument.objects.filter(**{type(obj).__name__.lower(): obj}).exists() for obj in objs]
+
+
+def test_bulk_publishing_and_unpublishing_companies_and_people_follows_in_the_index(admin_client):
+    companies = [make_company("月之暗面", published=False), make_company("智譜華章", published=False)]
+    person = make_person("楊植麟", published=False)
+    run_action(admin_client, "landscape_company", "make_published", companies)
+    run_action(admin_client, "landscape_person", "make_published", [person])
+    assert indexed(*companies, person) == [True, True, True]
+    assert (
+        found("月之暗面") == ["月之暗面"] and found("智譜") == ["智譜華章"] and found("楊植麟") == ["楊植麟"]
+    )
+
+    run_action(admin_client, "landscape_company", "make_unpublished", companies)
+    run_action(admin_client, "landscape_person", "make_unpublished", [person])
+    assert indexed(*companies, person) == [False, False, False]
+    assert found("月之暗面") == found("智譜") == found("楊植麟") == []
+
+
+def test_bulk_status_changes_of_articles_follow_in_the_index(admin_client):
+    drafts = [
+        make_article("第一篇談晶片。", status=Article.Status.DRAFT, title="甲文"),
+        make_article("第二篇談晶片。", status=Article.Status.DRAFT, title="乙文"),
+    ]
+    assert not SearchDocument.objects.filter(article__in=drafts).exists()
+    run_action(admin_client, "articles_article", "publish_now", drafts)
+    assert sorted(found("晶片")) == ["乙文", "甲文"]
+    assert SearchDocument.objects.filter(article__in=drafts).count() == 2
+
+    run_action(admin_client, "articles_article", "archive", drafts)
+    assert found("晶片") == [] and not SearchDocument.objects.filter(article__in=drafts).exists()
+    run_action(admin_client, "articles_article", "return_to_draft", drafts)
+    run_action(admin_client, "articles_article", "publish_now", drafts[:1])
+    assert found("晶片") == ["甲文"]
+
+
+def test_importing_companies_indexes_the_published_ones_and_drops_the_unpublished(admin_user):
+    shown, hidden = make_company("月之暗面", published=False), make_company("智譜華章")
+    dataset = CompanyResource().export()
+    rows = []
+    for row in dataset.dict:
+        row["published"] = "1" if row["slug"] == shown.slug else "0"
+        rows.append([row[header] for header in dataset.headers])
+    changed = tablib.Dataset(*rows, headers=dataset.headers)
+    result = CompanyResource().import_data(changed, dry_run=False, raise_errors=True, user=admin_user)
+    assert not result.has_errors()
+    assert indexed(shown, hidden) == [True, False]
+    assert found("月之暗面") == ["月之暗面"] and found("智譜") == []
+
+
+def test_a_migrate_fills_an_empty_index_and_leaves_a_filled_one_alone():
+    article = make_article("遷移之後的晶片。", title="遷移文章")
+    SearchDocument.objects.all().delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert found("晶片") == ["遷移文章"]
+
+    SearchDocument.objects.filter(article=article).update(title="舊標題")
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert found("晶片") == ["舊標題"]

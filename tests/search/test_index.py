@@ -21,8 +21,7 @@ from search.models import SearchDocument
 from search.selectors import search
 from search.services import search_index_article
 from search.text import document_tokens
-
-from .conftest import make_article, make_company
+from tests.factories import make_article, make_company
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +78,7 @@ def test_postgresql_query_condition_is_the_gin_indexed_expression(content, query
 @pytest.fixture
 def many_documents(db):
     """Thousands of indexed paragraphs with statistics, so the planner weighs a real table."""
-    article = make_article()
+    article = make_article(sections=0)
     section = Section.objects.create(article=article, position=1)
     texts = [f"第{n}段：普通的新聞內容，編號{n}。" for n in range(5000)] + ["罕見詞彙出現在這裡。"]
     Paragraph.objects.bulk_create(Paragraph(section=section, position=n, text=t) for n, t in enumerate(texts))

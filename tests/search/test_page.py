@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-
-from .conftest import make_article, make_company, make_person, make_quote, paragraphs
+from tests.factories import make_article, make_company, make_person, make_quote, paragraphs
 
 pytestmark = pytest.mark.django_db
 
@@ -35,19 +34,19 @@ def test_empty_page_offers_a_labelled_search_form(client):
     assert "search-hits" not in html
 
 
-def test_results_are_grouped_by_type_and_paragraphs_link_to_their_anchor(client, seed):
+def test_results_are_grouped_by_type_and_paragraphs_link_to_their_anchor(client, seed_article):
     make_company("百川智能", "Baichuan AI", aliases=["百川"])
     html = get(client, q="百川")
     companies = html.index('<h2 id="results-company">公司</h2>')
     assert companies < html.index('<h2 id="results-paragraph">段落</h2>')
     for anchor in ("p-23", "p-31"):
-        assert f'<a href="{seed.get_absolute_url()}#{anchor}">' in html
+        assert f'<a href="{seed_article.get_absolute_url()}#{anchor}">' in html
     assert "<mark>百川</mark>" in html
     assert "共有 3 項結果" in html
     assert "公司（1）" in html and "段落（2）" in html
 
 
-def test_simplified_query_finds_traditional_paragraph_on_the_page(client, seed):
+def test_simplified_query_finds_traditional_paragraph_on_the_page(client, seed_article):
     html = get(client, q="算力")
     assert html.count('class="search-hit search-hit-paragraph"') == 5
     simplified = get(client, q="商汤")
@@ -55,7 +54,7 @@ def test_simplified_query_finds_traditional_paragraph_on_the_page(client, seed):
     assert "<mark>商湯</mark>" in simplified
 
 
-def test_type_filter_keeps_only_that_type(client, seed):
+def test_type_filter_keeps_only_that_type(client, seed_article):
     make_company("算力公司", summary="算力")
     html = get(client, q="算力", type="company")
     assert "search-hit-company" in html and "search-hit-paragraph" not in html
@@ -63,13 +62,13 @@ def test_type_filter_keeps_only_that_type(client, seed):
     assert "段落（5）" in html  # the other facets still show what they hold
 
 
-def test_no_results_state(client, seed):
+def test_no_results_state(client, seed_article):
     html = get(client, q="量子計算機")
     assert "找不到「量子計算機」的結果" in html
     assert "search-hits" not in html
 
 
-def test_query_without_words_explains_itself(client, seed):
+def test_query_without_words_explains_itself(client, seed_article):
     assert "請輸入中文、英文字母或數字" in get(client, q="？！")
 
 

@@ -9,8 +9,7 @@ from core.variants import HANS, convert
 from search.models import SearchDocument
 from search.selectors import MAX_LIMIT, search
 from search.text import MAX_QUERY_LENGTH, normalise, parse_query
-
-from .conftest import make_article, make_company, make_person, make_quote, paragraphs
+from tests.factories import make_article, make_company, make_person, make_quote, paragraphs
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +27,14 @@ def hit_keys(results):
     return [(hit.type, hit.anchor or hit.title) for hit in results.hits]
 
 
-def test_two_character_word_finds_every_seed_paragraph_holding_it(seed):
+def test_two_character_word_finds_every_seed_paragraph_holding_it(seed_article):
     results = search("算力", types=["paragraph"], limit=100)
-    assert seed_anchors_with(seed, "算力") == {"p-15", "p-19", "p-27", "p-30", "p-33"}
+    assert seed_anchors_with(seed_article, "算力") == {"p-15", "p-19", "p-27", "p-30", "p-33"}
     assert anchors(results) == {"p-15", "p-19", "p-27", "p-30", "p-33"}
     assert results.total == 5
 
 
-def test_the_order_is_pinned_so_both_databases_must_agree(seed):
+def test_the_order_is_pinned_so_both_databases_must_agree(seed_article):
     # The suite runs on SQLite and on PostgreSQL: this exact order passing on both is the same result.
     results = search("算力", limit=100)
     # p-30 says 算力 twice; the rest once, in reading order.
@@ -43,21 +42,21 @@ def test_the_order_is_pinned_so_both_databases_must_agree(seed):
     assert [hit.score for hit in results.hits] == [52, 51, 51, 51, 51]
 
 
-def test_one_character_word_finds_every_paragraph_holding_it(seed):
+def test_one_character_word_finds_every_paragraph_holding_it(seed_article):
     results = search("算", types=["paragraph"], limit=100)
-    assert anchors(results) == seed_anchors_with(seed, "算") != set()
-    assert results.total == len(seed_anchors_with(seed, "算"))
+    assert anchors(results) == seed_anchors_with(seed_article, "算") != set()
+    assert results.total == len(seed_anchors_with(seed_article, "算"))
 
 
-def test_company_and_paragraphs_for_a_two_character_name(seed):
+def test_company_and_paragraphs_for_a_two_character_name(seed_article):
     make_company("百川智能", "Baichuan AI", summary="王小川創辦的大模型公司。")
     results = search("百川", limit=100)
     assert results.hits[0].type == "company" and results.hits[0].title == "百川智能"
-    assert anchors(results) == seed_anchors_with(seed, "百川") == {"p-23", "p-31"}
+    assert anchors(results) == seed_anchors_with(seed_article, "百川") == {"p-23", "p-31"}
     assert results.counts == {"company": 1, "paragraph": 2}
 
 
-def test_either_script_finds_the_traditional_text(seed):
+def test_either_script_finds_the_traditional_text(seed_article):
     make_company("商湯科技", "SenseTime", aliases=["商湯"])
     traditional, simplified = search("商湯", limit=100), search("商汤", limit=100)
     assert hit_keys(traditional) == hit_keys(simplified)
@@ -69,25 +68,25 @@ def test_either_script_finds_the_traditional_text(seed):
     assert "<mark>" not in paragraph_hit.snippet_text and "商湯" in paragraph_hit.snippet_text
 
 
-def test_simplified_query_finds_traditional_alias(seed):
+def test_simplified_query_finds_traditional_alias(seed_article):
     make_company("字節跳動", "ByteDance", aliases=["字節"])
     results = search("字节", limit=100)
     assert [hit.title for hit in results.hits if hit.type == "company"] == ["字節跳動"]
-    assert anchors(results) == seed_anchors_with(seed, "字節") != set()
+    assert anchors(results) == seed_anchors_with(seed_article, "字節") != set()
 
 
-def test_latin_words_match_case_insensitively_as_prefixes(seed):
-    expected = seed_anchors_with(seed, "OpenAI")
+def test_latin_words_match_case_insensitively_as_prefixes(seed_article):
+    expected = seed_anchors_with(seed_article, "OpenAI")
     assert expected
     for query in ["OpenAI", "openai", "OPENAI", "Open", "ＯｐｅｎＡＩ"]:
         assert anchors(search(query, limit=100)) == expected, query
 
 
-def test_latin_query_does_not_match_inside_a_word(seed):
+def test_latin_query_does_not_match_inside_a_word(seed_article):
     assert search("penAI").total == 0
 
 
-def test_mixed_latin_and_chinese_query_needs_both(seed):
+def test_mixed_latin_and_chinese_query_needs_both(seed_article):
     assert anchors(search("OpenAI 算力", limit=100)) == {"p-33"}
     article = make_article("訓練GPT-4需要巨大的算力。", "GPT-4發佈了。", "國內算力短缺。")
     found = search("GPT-4 算力", limit=100)
@@ -95,11 +94,11 @@ def test_mixed_latin_and_chinese_query_needs_both(seed):
     assert [hit.url for hit in found.hits] == [f"{article.get_absolute_url()}#{first.anchor}"]
 
 
-def test_paragraph_hit_links_to_its_anchor(seed):
+def test_paragraph_hit_links_to_its_anchor(seed_article):
     hit = search("算力").hits[0]
     assert hit.type == "paragraph"
-    assert hit.url == f"{seed.get_absolute_url()}#{hit.anchor}"
-    assert hit.title.startswith(seed.title)
+    assert hit.url == f"{seed_article.get_absolute_url()}#{hit.anchor}"
+    assert hit.title.startswith(seed_article.title)
 
 
 def test_exact_phrase_ranks_before_scattered_bigrams(db):
@@ -125,7 +124,7 @@ def test_people_and_quotes_are_found_by_name_and_words(db):
     assert search("Wang").counts == {"person": 1}
 
 
-def test_types_limit_and_offset_page_through_the_results(seed):
+def test_types_limit_and_offset_page_through_the_results(seed_article):
     everything = search("大模型", limit=MAX_LIMIT)
     assert everything.total > 10
     pages = [search("大模型", limit=4, offset=offset) for offset in range(0, everything.total, 4)]
@@ -145,9 +144,12 @@ def test_grouped_order_puts_types_together(db):
     assert [hit.type for hit in grouped.hits] == ["company", "paragraph", "paragraph"]
 
 
-def test_internal_annotations_are_never_searched(seed):
+def test_internal_annotations_are_never_searched(seed_article):
     Annotation.objects.create(
-        article=seed, paragraph=paragraphs(seed)[0], body="內部備註：核對機密詞彙", visibility="internal"
+        article=seed_article,
+        paragraph=paragraphs(seed_article)[0],
+        body="內部備註：核對機密詞彙",
+        visibility="internal",
     )
     assert search("機密詞彙").total == 0
 
@@ -211,7 +213,7 @@ def test_search_takes_two_queries_whatever_the_size(db, django_assert_num_querie
     assert results.total == paragraph_count + 1
 
 
-def test_landscape_fixture_companies_are_found_by_alias(seed_landscape):
+def test_landscape_fixture_companies_are_found_by_alias(seed):
     results = search("商汤", types=["company"])
     assert [hit.title for hit in results.hits] == ["商湯科技"]
     assert search("Baichuan", types=["company"]).hits[0].title == "百川智能"
@@ -249,14 +251,14 @@ def test_quote_is_found_by_its_words_and_speaker_and_shows_the_role(db):
     assert search("百川", types=["quote"]).total == 0
 
 
-def test_paragraph_hits_name_the_section_they_stand_in(seed):
+def test_paragraph_hits_name_the_section_they_stand_in(seed_article):
     hits = [hit for hit in search("算力", types=["paragraph"], limit=50).hits]
     titles = {hit.anchor: hit.title for hit in hits}
     assert titles["p-30"].endswith("｜中國大模型核心競爭力在哪兒？")
     assert titles["p-30"].startswith("ChatGPT問世一年")
 
 
-def test_renaming_a_section_renames_its_hits(seed):
+def test_renaming_a_section_renames_its_hits(seed_article):
     section = Paragraph.objects.get(anchor="p-30").section
     section.heading = "核心競爭力"
     section.save()

@@ -3,8 +3,7 @@
 import pytest
 
 from search.selectors import search
-
-from .conftest import make_article, make_company, make_person, make_quote, paragraphs
+from tests.factories import make_article, make_company, make_person, make_quote, paragraphs
 
 pytestmark = pytest.mark.django_db
 

@@ -1,14 +1,12 @@
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from articles.services import article_ingest, article_preview
-from articles.textpipeline import IngestInputError, decode_raw_article
-from articles.versioning import recorded_revision
+from articles.services import article_ingest, article_preview, article_raw_text
+from articles.textpipeline import IngestInputError
 
 
 class Command(BaseCommand):
@@ -33,8 +31,9 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
                 self._summarise(result.to_dict())
                 return
-            with recorded_revision(None, f"Ingested {Path(path).name}"):
-                article = article_ingest(raw_text=raw_text, title=title, slug=slug)
+            article = article_ingest(
+                raw_text=raw_text, title=title, slug=slug, revision_comment=f"Ingested {Path(path).name}"
+            )
         except (IngestInputError, ValidationError) as error:
             raise CommandError(_one_line(error)) from None
         self._summarise(article.ingest_report)
@@ -42,14 +41,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Created draft “{article.title}” (slug {article.slug}): {admin_url}")
 
     def _read(self, path: Path) -> str:
-        max_bytes = settings.INGEST_MAX_BYTES
         try:
             size = path.stat().st_size
             if path.is_dir():
                 raise CommandError(f"{path} is a directory, not a file.")
-            if size > max_bytes:
-                raise IngestInputError(f"The file is {size:,} bytes; the limit is {max_bytes:,} bytes.")
-            return decode_raw_article(path.read_bytes(), max_bytes)
+            return article_raw_text(size=size, read=path.read_bytes)
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         except IngestInputError as error:

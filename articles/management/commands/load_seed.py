@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import BaseCommand, call_command
 from django.db import transaction
 
-from articles.versioning import recorded_revision
+from core.versioning import recorded_revision
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 

@@ -2,18 +2,16 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from landscape.models import Company
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def editor_page(new_page, live_server, django_user_model):
-    call_command("load_seed", verbosity=0)
+def editor_page(new_page, live_server, fresh_seed, django_user_model):
     user = django_user_model.objects.create_user("browser-editor", is_staff=True)
     user.groups.add(Group.objects.get(name="Editor"))
     client = Client()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from articles.annotations import annotation_create
 from articles.models import Annotation, Article, Paragraph, Section
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # A character outside the Basic Multilingual Plane before the span: one code point, two UTF-16 units.
 FIRST = "𠮷野家的報道：復旦大學的邱錫鵬教授團隊發布了MOSS，這是國內第一個對話式大語言模型。"

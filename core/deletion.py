@@ -37,11 +37,6 @@ def _collect(objs) -> NestedObjects:
     return collector
 
 
-def deletion_refused_by(objs) -> list[models.Model]:
-    """Return the records that refuse the deletion of objs (or of what would go with them)."""
-    return sorted(_collect(objs).protected, key=lambda obj: (obj._meta.label, obj.pk))
-
-
 def _counted(instances: list[models.Model]) -> str:
     by_model: dict[type[models.Model], int] = defaultdict(int)
     for obj in instances:
