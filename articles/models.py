@@ -280,3 +280,17 @@ class Annotation(models.Model):
     def is_placed_in(self, text: str) -> bool:
         """Tell whether the quote still sits at its offsets in `text`: the one test of a kept anchor."""
         return not self.orphaned and self.quote_at_offsets(text)
+
+
+class SlugRedirect(models.Model):
+    """An address an article had while it was public: it answers with a 301 to the current one."""
+
+    old_slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_slug"]
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.article.slug}"

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Article
+from .models import Article, SlugRedirect
 
 
 def published_articles(*, topic: str | None = None) -> QuerySet[Article]:
@@ -11,3 +11,13 @@ def published_articles(*, topic: str | None = None) -> QuerySet[Article]:
     if topic:
         articles = articles.filter(topics__slug=topic)
     return articles
+
+
+def published_article_moved_from(slug: str) -> Article | None:
+    """Return the published article that had `slug` before its current one, if any."""
+    moved = (
+        SlugRedirect.objects.filter(old_slug=slug, article__in=Article.objects.published())
+        .select_related("article")
+        .first()
+    )
+    return moved.article if moved else None

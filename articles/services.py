@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 from django.db import transaction
 from django.utils.text import slugify
+from pypinyin import lazy_pinyin
 
+from core.variants import HANS, convert
 from core.versioning import recorded_revision
 
 from .anchoring import CONTEXT_LENGTH
-from .models import Annotation, Article, Paragraph, Section
+from .models import Annotation, Article, Paragraph, Section, SlugRedirect
 from .textpipeline import IngestInputError, IngestResult, IngestWarning, decode_raw_article, parse_article
 
 _SLUG_STEM_CHARS = 60
@@ -137,9 +139,17 @@ def _claim_slug(slug: str | None, title: str) -> str:
         if Article.objects.filter(slug=slug).exists():
             raise ValidationError(f"The slug “{slug}” is already used by another article.")
         return slug
-    stem = slugify(title, allow_unicode=True)[:_SLUG_STEM_CHARS].strip("-") or "article"
+    return article_unique_slug(title)
+
+
+def article_unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    """Return a slug made from the title that no other article uses, now or as an old address."""
+    stem = article_slug_from_title(title) or "article"
     candidate = stem
-    while Article.objects.filter(slug=candidate).exists():
+    while (
+        Article.objects.filter(slug=candidate).exclude(pk=exclude_pk).exists()
+        or SlugRedirect.objects.filter(old_slug=candidate).exclude(article=exclude_pk).exists()
+    ):
         candidate = f"{stem}-{secrets.token_hex(3)}"
     return candidate
 
@@ -148,3 +158,23 @@ def _fit(value: str | None, model, field_name: str) -> str:
     """Return a metadata value cut to its column's length: a scraped credit line can run on."""
     max_length = model._meta.get_field(field_name).max_length
     return (value or "")[:max_length]
+
+
+def article_slug_from_title(title: str) -> str:
+    """Return a readable ASCII slug for a title: Chinese written in pinyin, 百模大戰 → bai-mo-da-zhan."""
+    # pypinyin's phrase dictionary is in Simplified script; its readings keep Latin words as they are.
+    readings = lazy_pinyin(convert(title, HANS), errors=lambda chunk: chunk)
+    return slugify(" ".join(readings))[:_SLUG_STEM_CHARS].strip("-")
+
+
+def article_slug_moved(*, article: Article, old_slug: str, was_public: bool) -> SlugRedirect | None:
+    """Keep an address a public article had answering for it after its slug changed.
+
+    The new slug is the article's own again if it once redirected; an old slug of an article nobody could
+    read answers nothing, since no reader or search engine can have it.
+    """
+    SlugRedirect.objects.filter(old_slug=article.slug).delete()
+    if old_slug == article.slug or not was_public:
+        return None
+    redirect, _ = SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+    return redirect

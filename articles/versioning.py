@@ -15,7 +15,7 @@ from django.db import models
 from core.versioning import after_restore, keep_on_restore
 
 from .annotations import annotations_reattach_article
-from .models import Annotation, Article, Paragraph, Section, Topic
+from .models import Annotation, Article, Paragraph, Section, SlugRedirect, Topic
 
 
 def register_versioned_models() -> None:
@@ -25,6 +25,7 @@ def register_versioned_models() -> None:
     reversion.register(Paragraph)
     reversion.register(Annotation)
     reversion.register(Topic)
+    reversion.register(SlugRedirect)  # a delete of its article records it; a recover brings it back
     keep_on_restore(
         Article,
         ["status", "publish_at", "slug"],

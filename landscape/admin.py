@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from articles.models import Article
+from core.conflicts import EditConflictMixin
 from core.deletion import RecoverableDeletionMixin
 from core.rendering import Span, render_paragraph
 from core.versioning import RestoringVersionAdmin
@@ -81,7 +82,7 @@ def make_unpublished(modeladmin, request, queryset):
 
 
 @admin.register(Company)
-class CompanyAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
+class CompanyAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [CompanyResource]
     list_display = ["name_zh", "name_en", "layer", "country", "founded", "published"]
     list_filter = ["layer", "published", "country"]
@@ -92,7 +93,7 @@ class CompanyAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersio
 
 
 @admin.register(Person)
-class PersonAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
+class PersonAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [PersonResource]
     list_display = ["name_zh", "name_en", "slug", "published"]
     list_filter = ["published", "affiliations__company__layer"]
@@ -103,7 +104,7 @@ class PersonAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersion
 
 
 @admin.register(Alias)
-class AliasAdmin(admin.ModelAdmin):
+class AliasAdmin(EditConflictMixin, admin.ModelAdmin):
     list_display = ["name", "company", "person"]
     list_filter = ["company__layer"]
     list_select_related = ["company", "person"]
@@ -112,7 +113,7 @@ class AliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(admin.ModelAdmin):
+class AffiliationAdmin(EditConflictMixin, admin.ModelAdmin):
     list_display = ["person", "organisation_name", "role", "start_year", "end_year"]
     list_filter = ["company__layer"]
     list_select_related = ["person", "company"]
@@ -121,7 +122,7 @@ class AffiliationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
+class ProductAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [ProductResource]
     list_display = ["name", "company", "kind"]
     list_filter = ["kind", "company__layer"]
@@ -132,7 +133,7 @@ class ProductAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersio
 
 
 @admin.register(Quote)
-class QuoteAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
+class QuoteAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [QuoteResource]
     list_display = ["short_text", "speaker_name", "company", "occasion", "featured", "article"]
     list_filter = ["featured", ("paragraph__section__article", admin.RelatedOnlyFieldListFilter)]
@@ -161,7 +162,7 @@ class QuoteAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionA
 
 
 @admin.register(Figure)
-class FigureAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
+class FigureAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     resource_classes = [FigureResource]
     list_display = ["label", "value", "unit", "as_of", "chart_group", "company", "product", "article"]
     list_filter = ["chart_group", ("paragraph__section__article", admin.RelatedOnlyFieldListFilter)]
@@ -193,7 +194,7 @@ def reopen_mentions(modeladmin, request, queryset):
 
 
 @admin.register(Mention)
-class MentionAdmin(admin.ModelAdmin):
+class MentionAdmin(EditConflictMixin, admin.ModelAdmin):
     list_display = ["text", "entity_link", "in_context", "paragraph_anchor", "status"]
     list_display_links = ["text"]
     list_editable = ["status"]  # one-by-one review straight from the list

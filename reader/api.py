@@ -14,22 +14,23 @@ from ninja.pagination import paginate
 
 from articles.annotations import render_note
 from articles.models import Annotation, Article, Paragraph
-from articles.selectors import published_articles
+from articles.selectors import published_article_moved_from, published_articles
 from core.apitools import (
     DETAIL_ERRORS,
     LIST_ERRORS,
+    NotFound,
     Page,
     ScriptText,
     SlugFilter,
     SlugPath,
     Variant,
-    get_or_404,
     order,
     ordering_type,
     requested_variant,
 )
 from core.variants import HANS, HANT, convert, convert_spans
 from reader.selectors import published_articles_in_full
+from reader.views import moved_permanently
 
 router = Router(tags=["articles"])
 
@@ -349,13 +350,19 @@ def list_articles(request: HttpRequest, filters: Query[ArticleFilters]):
 
 @router.get(
     "/articles/{slug}",
-    response={200: ArticleDetail, **DETAIL_ERRORS},
+    response={200: ArticleDetail, 301: None, **DETAIL_ERRORS},
     summary="Get a published article in full",
     operation_id="articles_api_get_article",
 )
 def get_article(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
-    """Return a published article with sections, paragraphs, public annotations, mentions and credits."""
-    article = get_or_404(
-        published_articles_in_full(), f"No published article has the slug {slug!r}.", slug=slug
-    )
+    """Return a published article with sections, paragraphs, public annotations, mentions and credits.
+
+    An address the article had before its slug changed answers `301 Moved Permanently` to the current one.
+    """
+    article = published_articles_in_full().filter(slug=slug).first()
+    if article is None:
+        moved = published_article_moved_from(slug)
+        if moved is None:
+            raise NotFound(f"No published article has the slug {slug!r}.")
+        return moved_permanently(request, f"{request.path.rsplit('/', 1)[0]}/{moved.slug}")
     return _attach_reading(article, request)

@@ -26,6 +26,8 @@ def posted_form(response) -> dict:
         data[management.add_prefix("TOTAL_FORMS")] = len(formset.initial_forms)
         for form in formset.initial_forms:
             add(form)
+    if response.context.get("opened_state"):
+        data[response.context["opened_state_field"]] = response.context["opened_state"]
     return data
 
 

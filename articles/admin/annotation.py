@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from core.conflicts import EditConflictMixin
 from core.deletion import RecoverableDeletionMixin
 from core.versioning import RestoringVersionAdmin
 from exchange.resources import ExchangeAdminMixin
@@ -17,7 +18,7 @@ ANCHOR_FIELDS = {"paragraph", "start", "end"}
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
+class AnnotationAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMixin, RestoringVersionAdmin):
     form = AnnotationAdminForm
     resource_classes = [AnnotationResource]
     list_display = ["__str__", "article", "paragraph_anchor", "kind", "visibility", "status", "orphaned"]

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ..annotations import NOTE_MAX_LENGTH
-from ..models import Annotation, Article, Paragraph
+from ..models import Annotation, Article, Paragraph, SlugRedirect
+from ..services import article_unique_slug
 
 # Where the text comes from: the credits the article page and the API show.
 PROVENANCE_FIELDS = [
@@ -36,6 +37,26 @@ class ArticleAdminForm(forms.ModelForm):
             "raw_text",
             "ingest_report",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields[
+                "slug"
+            ].help_text = "The address: leave it empty to make one from the title in pinyin."
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug")
+        if not slug:
+            return article_unique_slug(self.cleaned_data.get("title") or "", exclude_pk=self.instance.pk)
+        taken = SlugRedirect.objects.filter(old_slug=slug).exclude(article=self.instance.pk).first()
+        if taken is not None:
+            raise ValidationError(
+                f"“{slug}” was the address of “{taken.article}” and still redirects there; delete that "
+                "slug redirect first to give the address to this article."
+            )
+        return slug
 
     def clean(self):
         cleaned = super().clean()

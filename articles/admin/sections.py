@@ -9,6 +9,7 @@ from django.contrib.admin.utils import quote
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core.conflicts import EditConflictMixin
 from core.deletion import RecordedDeletionInlineMixin, RecoverableDeletionMixin
 from core.versioning import RestoringVersionAdmin, restoring
 
@@ -38,7 +39,7 @@ class ParagraphInline(RecordedDeletionInlineMixin, admin.StackedInline):
 
 
 @admin.register(Section)
-class SectionAdmin(RecoverableDeletionMixin, RestoringVersionAdmin):
+class SectionAdmin(EditConflictMixin, RecoverableDeletionMixin, RestoringVersionAdmin):
     list_display = ["__str__", "article", "position", "anchor"]
     list_select_related = ["article"]
     list_filter = ["article__status"]
@@ -65,7 +66,7 @@ class SectionAdmin(RecoverableDeletionMixin, RestoringVersionAdmin):
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(RecoverableDeletionMixin, RestoringVersionAdmin):
+class ParagraphAdmin(EditConflictMixin, RecoverableDeletionMixin, RestoringVersionAdmin):
     list_display = ["anchor", "excerpt", "kind", "section", "position"]
     list_filter = ["kind", "section__article"]
     list_select_related = ["section", "section__article"]
