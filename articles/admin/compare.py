@@ -13,18 +13,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from reversion.models import Version
 
-from ..models import Article, Paragraph, Section
+from ..models import Article, Paragraph, Section, Topic
+from .forms import PROVENANCE_FIELDS
 
+# Every field an editor sets on the change form; the raw text and its report are the ingest's record.
 COMPARED_FIELDS = [
-    ("title", "Title"),
-    ("summary", "Summary"),
-    ("status", "Status"),
-    ("publish_at", "Publish time"),
-    ("original_source", "Original source"),
-    ("disclaimer", "Disclaimer"),
+    "title",
+    "slug",
+    "summary",
+    "language",
+    "topics",
+    "status",
+    "publish_at",
+    *PROVENANCE_FIELDS,
 ]
+_LABELS = {"publish_at": "Publish time"}
+
+
+def _label(name: str) -> str:
+    return _LABELS.get(name) or capfirst(Article._meta.get_field(name).verbose_name)
 
 
 def inline_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
@@ -76,6 +86,8 @@ def snapshot(version: Version, article_pk: int) -> Snapshot:
 def _display(name: str, value) -> str:
     if value is None:
         return ""
+    if name == "topics":
+        return "、".join(Topic.objects.filter(pk__in=value).order_by("name").values_list("name", flat=True))
     if name == "status":
         return Article.Status(value).label if value in Article.Status.values else str(value)
     if isinstance(value, datetime):
@@ -86,10 +98,10 @@ def _display(name: str, value) -> str:
 def compare_snapshots(old: Snapshot, new: Snapshot) -> dict:
     """Return the rows of the comparison table between two snapshots."""
     field_rows = []
-    for name, label in COMPARED_FIELDS:
+    for name in COMPARED_FIELDS:
         before, after = _display(name, old.fields.get(name)), _display(name, new.fields.get(name))
         left, right = inline_diff(before, after)
-        field_rows.append({"label": label, "old": left, "new": right, "changed": before != after})
+        field_rows.append({"label": _label(name), "old": left, "new": right, "changed": before != after})
     old_anchors = [p[0] for p in old.paragraphs]
     new_anchors = [p[0] for p in new.paragraphs]
     rows, unchanged = [], 0

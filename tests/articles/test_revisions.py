@@ -7,7 +7,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles.annotations import annotation_create
-from articles.models import Annotation, Article, Paragraph, Section
+from articles.models import Annotation, Article, Paragraph, Section, Topic
 from articles.services import article_ingest
 from articles.workflow import article_publish
 from landscape.models import Company, Person, Quote
@@ -100,6 +100,18 @@ def test_compare_shows_what_changed_between_two_versions(editor_client, history)
     rows = response.context["paragraph_rows"]
     assert {row["state"] for row in rows} == {"changed", "added"}
     assert response.context["unchanged"] == 2
+
+
+def test_compare_shows_every_field_an_editor_sets(editor_client, draft, editor):
+    first = save_version(draft, editor, "Before")
+    topic = Topic.objects.create(name="開源模型", slug="open-models")
+    draft.slug, draft.author = "hundred-models-renamed", "新的作者"
+    draft.topics.add(topic)
+    second = save_version(draft, editor, "After")
+    response = editor_client.get(url("article_compare", draft.pk), {"from": first.pk, "to": second.pk})
+    changed = {row["label"] for row in response.context["field_rows"] if row["changed"]}
+    assert changed == {"Slug", "Author", "Topics"}
+    assert "<ins>開源模型</ins>" in response.content.decode()
 
 
 def test_compare_refuses_a_version_of_another_article(editor_client, history, editor):
