@@ -162,11 +162,11 @@ class EditConflictMixin:
             raise ValidationError(
                 "This form's record of when it was opened is damaged; reload the page."
             ) from error
-        # Lock the row so that two saves of one object cannot both pass this check.
-        locked = type(obj)._default_manager.select_for_update().filter(pk=obj.pk)
+        objects = type(obj)._default_manager
         if transaction.get_connection().in_atomic_block:
-            list(locked.values_list("pk", flat=True))
-        current = self.opened_state(request, type(obj)._default_manager.get(pk=obj.pk))
+            # Lock the row so that two saves of one object cannot both pass this check.
+            objects = objects.select_for_update()
+        current = self.opened_state(request, objects.get(pk=obj.pk))
         changes = self._changes(opened, current)
         if not changes:
             return

@@ -17,18 +17,11 @@ from django.utils.text import capfirst
 from reversion.models import Version
 
 from ..models import Article, Paragraph, Section, Topic
-from .forms import PROVENANCE_FIELDS
+from .forms import ArticleAdminForm
 
 # Every field an editor sets on the change form; the raw text and its report are the ingest's record.
 COMPARED_FIELDS = [
-    "title",
-    "slug",
-    "summary",
-    "language",
-    "topics",
-    "status",
-    "publish_at",
-    *PROVENANCE_FIELDS,
+    name for name in ArticleAdminForm._meta.fields if name not in ("raw_text", "ingest_report")
 ]
 _LABELS = {"publish_at": "Publish time"}
 

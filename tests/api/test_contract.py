@@ -251,6 +251,24 @@ def test_figure_detail_by_id(client):
     assert served["article"]["slug"] == SEED_SLUG
 
 
+def test_operation_ids_stay_as_clients_generated_from_the_schema_know_them(client):
+    schema = get(client, "/api/v1/openapi.json")
+    ids = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
+    assert ids == {
+        "articles_api_list_articles",
+        "articles_api_get_article",
+        "landscape_api_list_companies",
+        "landscape_api_get_company",
+        "landscape_api_list_people",
+        "landscape_api_get_person",
+        "landscape_api_list_quotes",
+        "landscape_api_get_quote",
+        "landscape_api_list_figures",
+        "landscape_api_get_figure",
+        "config_search_api_search_published",
+    }
+
+
 def test_schema_and_docs_are_served(client):
     schema = get(client, "/api/v1/openapi.json")
     assert schema["info"]["title"] == "Baimo API"
