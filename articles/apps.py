@@ -10,8 +10,12 @@ class ArticlesConfig(AppConfig):
 
         # Connect the receivers that keep annotations attached when paragraphs change.
         from . import annotations  # noqa: F401
+
+        # Connect the receivers that tell a working copy changed since its live version.
+        from .publication import publish_missing_after_migrate
         from .roles import roles_sync_after_migrate
         from .versioning import register_versioned_models
 
         register_versioned_models()
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="articles.roles_sync")
+        post_migrate.connect(publish_missing_after_migrate, dispatch_uid="articles.publish_missing")

@@ -2,11 +2,15 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import Article
+from .models import ArticleVersion
 
 
 class LatestArticlesFeed(Feed):
-    """Atom feed of the newest published articles."""
+    """Atom feed of the newest published articles, as their live versions have them.
+
+    An entry's `<updated>` is when its live version went live: it moves with every published correction
+    and with nothing else.
+    """
 
     feed_type = Atom1Feed
     title = "百模 Baimo"
@@ -17,7 +21,7 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:list")
 
     def items(self):
-        return Article.objects.published().newest_first().prefetch_related("topics")[:30]
+        return ArticleVersion.objects.live().listing().newest_first()[:30]
 
     def item_title(self, item):
         return item.title

@@ -41,13 +41,23 @@ class Topic(models.Model):
 class ArticleQuerySet(models.QuerySet):
     """Publication of an article, the one rule: `published()` in SQL, `Article.is_public` for one row."""
 
-    def published_or_scheduled(self):
-        """Articles public from their `publish_at` on: published or scheduled, with a time set."""
-        return self.filter(status__in=Article.PUBLIC_STATUSES, publish_at__isnull=False)
-
     def published(self, now=None):
         """Articles a reader may see: published, or scheduled with their time come."""
         return self.published_or_scheduled().filter(publish_at__lte=now or timezone.now())
+
+    def published_or_scheduled(self):
+        """Articles public from their `publish_at` on: published or scheduled, with a time and a version set.
+
+        Readers see an article's live version (`ArticleVersion`), the text as an editor last published it:
+        an article with a public status but no published version has nothing a reader may see.
+        """
+        return self.filter(
+            status__in=Article.PUBLIC_STATUSES, publish_at__isnull=False, live_version__isnull=False
+        )
+
+    def with_unpublished_changes(self):
+        """Articles live with a working copy edited since their live version was published."""
+        return self.filter(live_version__isnull=False, edited_at__gt=models.F("live_version__published_at"))
 
     def for_reader(self):
         """Prefetch everything an article page renders, in a fixed number of queries."""
@@ -100,6 +110,18 @@ class Article(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The last change to the text, its notes or mentions."
+    )
+    live_version = models.OneToOneField(
+        "ArticleVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="live_for",
+        help_text="What readers see: the version an editor last published.",
+    )
 
     # Readers see an article in these statuses once its `publish_at` has come; archived ones they never see.
     PUBLIC_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
@@ -122,6 +144,16 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    # A save that writes none of these (a workflow step, a new live version) leaves the text as it was.
+    WORKFLOW_FIELDS = frozenset({"status", "publish_at", "live_version", "updated_at", "edited_at"})
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is None or set(update_fields) - self.WORKFLOW_FIELDS:
+            self.edited_at = timezone.now()
+            if update_fields is not None:
+                update_fields = {*update_fields, "edited_at"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
@@ -134,8 +166,76 @@ class Article(models.Model):
         return (
             self.status in self.PUBLIC_STATUSES
             and self.publish_at is not None
+            and self.live_version_id is not None
             and self.publish_at <= timezone.now()
         )
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        """Tell whether the working copy changed since the live version: `with_unpublished_changes()`."""
+        version = self.live_version
+        return version is not None and self.edited_at is not None and self.edited_at > version.published_at
+
+
+class ArticleVersionQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """The versions readers see: each published article's live version, the one rule for every surface."""
+        return self.filter(live_for__in=Article.objects.published(now))
+
+    def listing(self):
+        """Versions as lists show them: without the frozen text, with their topics."""
+        return self.defer("content").prefetch_related("topics")
+
+    def newest_first(self):
+        return self.order_by("-publish_at", "-pk")
+
+
+class ArticleVersion(models.Model):
+    """An article as an editor published it: frozen, complete, what every public surface shows.
+
+    The columns hold what lists, feeds and sitemaps need; `content` holds the rest as it was at publish
+    time (sections and paragraphs with their anchors, public notes, confirmed mentions with the names of
+    the entities they link to), written by `articles.publication` and read back by it.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, allow_unicode=True)
+    summary = models.TextField(blank=True)
+    language = models.CharField(max_length=16, default="zh-Hant")
+    author = models.CharField(max_length=200, blank=True)
+    original_source = models.CharField(max_length=200, blank=True)
+    publish_at = models.DateTimeField(help_text="The article's date as readers see it.")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="+")
+    content = models.JSONField()
+    published_at = models.DateTimeField(
+        default=timezone.now, help_text="When this version went live: the article's date of modification."
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment = models.CharField(max_length=300, blank=True)
+
+    objects = ArticleVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="article_version_unique_number"),
+        ]
+        indexes = [models.Index(fields=["slug"], name="article_version_slug_idx")]
+
+    def __str__(self):
+        return f"{self.title} (version {self.number})"
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def updated_at(self):
+        """The date of modification readers are told: when this version was published."""
+        return self.published_at
 
 
 class AnchoredManager(models.Manager):
@@ -280,6 +380,52 @@ class Annotation(models.Model):
     def is_placed_in(self, text: str) -> bool:
         """Tell whether the quote still sits at its offsets in `text`: the one test of a kept anchor."""
         return not self.orphaned and self.quote_at_offsets(text)
+
+
+class ChangeReviewQuerySet(models.QuerySet):
+    def awaiting(self):
+        """Reviews an editor has still to decide."""
+        return self.filter(decision=ChangeReview.Decision.PENDING)
+
+
+class ChangeReview(models.Model):
+    """Changes to a live article a contributor submitted, and an editor's decision on them.
+
+    Editing a live article changes its working copy only; submitting asks the editors to publish it. An
+    editor publishes the changes (approved) or sends them back with a comment (returned): either way the
+    round is kept, with who decided and when, beside the article's history.
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Awaiting review"
+        APPROVED = "approved", "Approved and published"
+        RETURNED = "returned", "Sent back"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="change_reviews")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    message = models.TextField(blank=True, help_text="What the contributor says of the changes.")
+    decision = models.CharField(max_length=16, choices=Decision, default=Decision.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True, help_text="The editor's word to the contributor.")
+
+    objects = ChangeReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(decision="pending"), name="change_review_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"Changes to “{self.article}” ({self.get_decision_display().lower()})"
 
 
 class SlugRedirect(models.Model):

@@ -16,7 +16,7 @@ from core.variants import HANS, convert
 from core.versioning import recorded_revision
 
 from .anchoring import CONTEXT_LENGTH
-from .models import Annotation, Article, Paragraph, Section, SlugRedirect
+from .models import Annotation, Article, ArticleVersion, Paragraph, Section, SlugRedirect
 from .textpipeline import IngestInputError, IngestResult, IngestWarning, decode_raw_article, parse_article
 
 _SLUG_STEM_CHARS = 60
@@ -143,12 +143,13 @@ def _claim_slug(slug: str | None, title: str) -> str:
 
 
 def article_unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    """Return a slug made from the title that no other article uses, now or as an old address."""
+    """Return a slug made from the title that no other article uses, now, as an old address or live."""
     stem = article_slug_from_title(title) or "article"
     candidate = stem
     while (
         Article.objects.filter(slug=candidate).exclude(pk=exclude_pk).exists()
         or SlugRedirect.objects.filter(old_slug=candidate).exclude(article=exclude_pk).exists()
+        or ArticleVersion.objects.live().filter(slug=candidate).exclude(article=exclude_pk).exists()
     ):
         candidate = f"{stem}-{secrets.token_hex(3)}"
     return candidate
@@ -169,6 +170,9 @@ def article_slug_from_title(title: str) -> str:
 
 def article_slug_moved(*, article: Article, old_slug: str, was_public: bool) -> SlugRedirect | None:
     """Keep an address a public article had answering for it after its slug changed.
+
+    Called when a new live version takes another slug than the last one (`articles.publication`): until
+    then the old address is still the article's own.
 
     The new slug is the article's own again if it once redirected; an old slug of an article nobody could
     read answers nothing, since no reader or search engine can have it.

@@ -1,13 +1,13 @@
 from django.contrib.sitemaps import Sitemap
 
-from .models import Article
+from .models import ArticleVersion
 
 
 class ArticleSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Article.objects.published().newest_first()
+        return ArticleVersion.objects.live().defer("content").newest_first()
 
     def lastmod(self, item):
         return item.updated_at

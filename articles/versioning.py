@@ -1,7 +1,8 @@
 """What a revision of an article holds, and what a restore of article text is followed by.
 
 An article's revision holds the article with its sections and their paragraphs, so restoring one
-brings the text back as it was. Annotations are versioned on their own and are not followed from the
+brings the text back as it was, into the working copy: the live version stays until an editor
+publishes. Annotations are versioned on their own and are not followed from the
 article: restoring an old article deletes what did not exist then, and an annotation must never be lost
 that way (annotations are re-attached to the restored text instead). The machinery is in
 `core/versioning.py`.
@@ -15,7 +16,16 @@ from django.db import models
 from core.versioning import after_restore, keep_on_restore
 
 from .annotations import annotations_reattach_article
-from .models import Annotation, Article, Paragraph, Section, SlugRedirect, Topic
+from .models import (
+    Annotation,
+    Article,
+    ArticleVersion,
+    ChangeReview,
+    Paragraph,
+    Section,
+    SlugRedirect,
+    Topic,
+)
 
 
 def register_versioned_models() -> None:
@@ -26,10 +36,14 @@ def register_versioned_models() -> None:
     reversion.register(Annotation)
     reversion.register(Topic)
     reversion.register(SlugRedirect)  # a delete of its article records it; a recover brings it back
+    # A published version is a record, never edited: its article's deletion keeps it with the rest.
+    reversion.register(ArticleVersion)
+    reversion.register(ChangeReview)
+    # A restore changes the working copy only: what readers see stays until an editor publishes again.
     keep_on_restore(
         Article,
-        ["status", "publish_at", "slug"],
-        recovered_as={"status": Article.Status.DRAFT, "publish_at": None},
+        ["status", "publish_at", "slug", "live_version"],
+        recovered_as={"status": Article.Status.DRAFT, "publish_at": None, "live_version": None},
     )
     keep_on_restore(Topic, ["slug"])
     after_restore(reattach_restored_text)

@@ -5,6 +5,10 @@ status does not allow, and records a revision saying who did it. Publishing, sch
 taking a public article back to draft need `articles.publish_article` (the Editor group has it, the
 Contributor group does not).
 
+Publishing and scheduling freeze the working copy as the article's live version
+(`articles.publication`): what readers see from then on, until an editor publishes again. Publishing an
+article that is already published publishes its changes.
+
 A scheduled article needs no job to go live: `Article.objects.published()` treats an article with
 status "scheduled" and a publish time that has come as public.
 """
@@ -13,13 +17,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from core.versioning import recorded_revision
 
-from .models import Article
+from .models import Article, ChangeReview
+from .publication import article_publish_version
 
 PUBLISH_PERMISSION = "articles.publish_article"
 EDIT_PERMISSION = "articles.change_article"
@@ -28,7 +34,7 @@ Status = Article.Status
 
 # The statuses each transition may start from.
 SUBMIT_FROM = {Status.DRAFT}
-PUBLISH_FROM = {Status.DRAFT, Status.REVIEW, Status.SCHEDULED}
+PUBLISH_FROM = {Status.DRAFT, Status.REVIEW, Status.SCHEDULED, Status.PUBLISHED}
 SCHEDULE_FROM = {Status.DRAFT, Status.REVIEW, Status.SCHEDULED}
 ARCHIVE_FROM = {Status.DRAFT, Status.REVIEW, Status.SCHEDULED, Status.PUBLISHED}
 RETURN_TO_DRAFT_FROM = {Status.REVIEW, Status.SCHEDULED, Status.PUBLISHED, Status.ARCHIVED}
@@ -83,17 +89,34 @@ def article_submit(*, article: Article, user) -> Article:
         return _save(current, article, ["status"])
 
 
-def article_publish(*, article: Article, user) -> Article:
-    """Publish the article now; an earlier publish time is kept as its original date."""
+def article_publish(*, article: Article, user, acknowledged: list[str] = ()) -> Article:
+    """Publish the article now (or its changes, when it is live); an earlier publish time is kept.
+
+    Changes awaiting review are approved with it. `acknowledged` lists what the pre-publish check
+    (`articles.checks`) found and the editor chose to publish anyway; the history records it.
+    """
     _require(user, PUBLISH_PERMISSION, "publish")
     with transaction.atomic(), recorded_revision(user, "Published"):
         current = _locked(article)
         _check_from(current, PUBLISH_FROM, "published")
+        comment = "Published changes" if current.status == Status.PUBLISHED else "Published"
+        review = (
+            ChangeReview.objects.awaiting().filter(article=current).select_related("submitted_by").first()
+        )
+        if review is not None:
+            _decide(review, user, ChangeReview.Decision.APPROVED)
+            comment += f" submitted by {_name(review.submitted_by)}"
+        if acknowledged:
+            comment += f", despite: {'; '.join(acknowledged)}"
+        reversion.set_comment(comment)
         now = timezone.now()
         if current.publish_at is None or current.publish_at > now:
             current.publish_at = now
         current.status = Status.PUBLISHED
-        return _save(current, article, ["status", "publish_at"])
+        _save(current, article, ["status", "publish_at"])
+        article_publish_version(current, user=user, comment=comment)
+        article.live_version = current.live_version
+        return article
 
 
 def article_schedule(*, article: Article, user, publish_at: datetime) -> Article:
@@ -112,7 +135,10 @@ def article_schedule(*, article: Article, user, publish_at: datetime) -> Article
         _check_from(current, SCHEDULE_FROM, "scheduled")
         current.status = Status.SCHEDULED
         current.publish_at = publish_at
-        return _save(current, article, ["status", "publish_at"])
+        _save(current, article, ["status", "publish_at"])
+        article_publish_version(current, user=user, comment=f"Scheduled for {publish_at.isoformat()}")
+        article.live_version = current.live_version
+        return article
 
 
 def article_archive(*, article: Article, user) -> Article:
@@ -137,3 +163,53 @@ def article_return_to_draft(*, article: Article, user) -> Article:
             _require(user, PUBLISH_PERMISSION, "unpublish")
         current.status = Status.DRAFT
         return _save(current, article, ["status"])
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else "someone since removed"
+
+
+def _decide(review: ChangeReview, user, decision: str, comment: str = "") -> None:
+    review.decision = decision
+    review.decided_by = user
+    review.decided_at = timezone.now()
+    review.comment = comment
+    review.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
+
+
+def article_submit_changes(*, article: Article, user, message: str = "") -> ChangeReview:
+    """Ask the editors to publish the changes made to a live article's working copy."""
+    _require(user, EDIT_PERMISSION, "submit changes to")
+    with transaction.atomic(), recorded_revision(user, "Changes submitted for review"):
+        current = _locked(article)
+        if current.live_version_id is None or current.status not in Article.PUBLIC_STATUSES:
+            raise ValidationError(
+                f"“{current}” is not live: submit it for review as a whole instead of its changes."
+            )
+        if not current.has_unpublished_changes:
+            raise ValidationError(f"“{current}” has no changes since it was published.")
+        if ChangeReview.objects.awaiting().filter(article=current).exists():
+            raise ValidationError(f"The changes to “{current}” are already awaiting review.")
+        # The article's history shows the step, with who took it and when.
+        reversion.add_to_revision(current)
+        return ChangeReview.objects.create(article=current, submitted_by=user, message=message.strip())
+
+
+def article_return_changes(*, article: Article, user, comment: str) -> ChangeReview:
+    """Send the changes awaiting review back to who submitted them, with an editor's comment.
+
+    The working copy stays as it is, for the contributor to go on with; readers go on seeing the live
+    version.
+    """
+    _require(user, PUBLISH_PERMISSION, "send back changes to")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": "Say what should change: the comment goes to who submitted them."})
+    with transaction.atomic(), recorded_revision(user, f"Changes sent back: {comment}"[:200]):
+        current = _locked(article)
+        review = ChangeReview.objects.awaiting().filter(article=current).first()
+        if review is None:
+            raise ValidationError(f"No changes to “{current}” are awaiting review.")
+        _decide(review, user, ChangeReview.Decision.RETURNED, comment)
+        reversion.add_to_revision(current)
+        return review

@@ -10,6 +10,7 @@ from core import converters
 from core import views as core_views
 from landscape.sitemaps import CompanySitemap, PersonSitemap
 from reader import preferences
+from reader import preview as reader_preview
 from reader import views as reader_views
 
 # Registered before the apps' URLconfs are included, which use them.
@@ -50,6 +51,9 @@ urlpatterns = [
     path("reading/script/<script_variant:variant>/", preferences.set_variant, name="set_variant"),
     path("reading/pinyin/<on_off:state>/", preferences.set_pinyin, name="set_pinyin"),
     path("articles/", include("reader.urls")),
+    path("preview/articles/<int:pk>/", reader_preview.preview_article, name="preview_article"),
+    path("preview/articles/<int:pk>/<int:number>/", reader_preview.preview_article, name="preview_version"),
+    path("preview/<str:token>/", reader_preview.preview_shared, name="preview_shared"),
     path("search", include("search.urls")),
     path("", include("landscape.urls")),
     path("api/v1/", api.urls),

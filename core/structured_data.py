@@ -27,7 +27,7 @@ def _publisher(request: HttpRequest) -> dict:
     }
 
 
-def article_json_ld(article, request: HttpRequest) -> dict:
+def article_json_ld(article, request: HttpRequest, *, topics) -> dict:
     url = request.build_absolute_uri(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -41,7 +41,7 @@ def article_json_ld(article, request: HttpRequest) -> dict:
         "dateModified": article.updated_at,
         "publisher": _publisher(request),
         "image": [request.build_absolute_uri(static("img/baimo-logo.svg"))],
-        "keywords": [topic.name for topic in article.topics.all()],
+        "keywords": [topic.name for topic in topics],
     }
     if article.author or article.original_source:
         data["author"] = {"@type": "Organization", "name": article.author or article.original_source}

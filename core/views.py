@@ -49,5 +49,12 @@ def _cache_status() -> str:
 def robots_txt(request):
     """Let crawlers read the public site, keep them out of the admin, point them at the sitemap."""
     sitemap_url = request.build_absolute_uri(reverse("sitemap"))
-    lines = ["User-agent: *", "Disallow: /admin/", "Allow: /", f"Sitemap: {sitemap_url}", ""]
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Allow: /",
+        f"Sitemap: {sitemap_url}",
+        "",
+    ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -193,22 +193,41 @@ def reopen_mentions(modeladmin, request, queryset):
     modeladmin.message_user(request, f"{changed} mentions reopened.", messages.SUCCESS)
 
 
+class MentionReviewFilter(admin.SimpleListFilter):
+    """Mentions that lost their place in the text (landscape/mentions.py) and wait for an editor."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("needed", "Needs review"), ("placed", "Placed in its paragraph")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "needed":
+            return queryset.needing_review()
+        if self.value() == "placed":
+            return queryset.filter(paragraph__isnull=False)
+        return queryset
+
+
 @admin.register(Mention)
 class MentionAdmin(EditConflictMixin, admin.ModelAdmin):
-    list_display = ["text", "entity_link", "in_context", "paragraph_anchor", "status"]
+    list_display = ["text", "entity_link", "in_context", "paragraph_anchor", "status", "review"]
     list_display_links = ["text"]
     list_editable = ["status"]  # one-by-one review straight from the list
     list_filter = [
+        MentionReviewFilter,
         "status",
         ("paragraph__section__article", admin.RelatedOnlyFieldListFilter),
+        ("unplaced_in", admin.RelatedOnlyFieldListFilter),
         ("company", admin.EmptyFieldListFilter),
     ]
-    list_select_related = ["company", "person", "paragraph", "paragraph__section__article"]
+    list_select_related = ["company", "person", "paragraph", "paragraph__section__article", "unplaced_in"]
     list_per_page = 200
     search_fields = ["text", "company__name_zh", "person__name_zh", "paragraph__anchor"]
     autocomplete_fields = ["paragraph", "company", "person"]
-    fields = ["paragraph", "start", "end", "text", "company", "person", "status"]
-    readonly_fields = ["text"]
+    fields = ["review", "paragraph", "start", "end", "text", "company", "person", "status"]
+    readonly_fields = ["text", "review"]
     actions = [confirm_mentions, reject_mentions, reopen_mentions]
     change_list_template = "admin/landscape/mention/change_list.html"
 
@@ -221,14 +240,36 @@ class MentionAdmin(EditConflictMixin, admin.ModelAdmin):
 
     @admin.display(description="In context")
     def in_context(self, obj):
+        if obj.needs_review:
+            # Where it stood when it lost its place: its paragraph no longer reads so.
+            before, after = obj.context_before[-12:], obj.context_after[:12]
+            marked = render_paragraph(
+                before + obj.text + after, [Span(len(before), len(before) + len(obj.text), "mark")]
+            )
+            return format_html("<s>…{}…</s>", marked)
         text = obj.paragraph.text
+        if not obj.matches(text):
+            return format_html("<em>not at {}–{} any more</em>", obj.start, obj.end)
         begin, end = max(obj.start - 12, 0), min(obj.end + 12, len(text))
         marked = render_paragraph(text[begin:end], [Span(obj.start - begin, obj.end - begin, "mark")])
         return format_html("…{}…", marked)
 
     @admin.display(description="Paragraph", ordering="paragraph__anchor")
     def paragraph_anchor(self, obj):
-        return obj.paragraph.anchor
+        return obj.paragraph.anchor if obj.paragraph_id else "—"
+
+    @admin.display(description="Review")
+    def review(self, obj):
+        """Say why a mention needs review, in which article and with which decision it had."""
+        if not obj.needs_review:
+            return ""
+        decided = obj.status_before_review or Mention.Status.SUGGESTED
+        return format_html(
+            "<strong>Needs review</strong> in “{}”: {}. It was {}; place it again, or delete it.",
+            obj.unplaced_in,
+            obj.get_review_reason_display(),
+            Mention.Status(decided).label.lower(),
+        )
 
     def get_urls(self):
         detect = self.admin_site.admin_view(self.detect_view)
@@ -264,4 +305,4 @@ class MentionAdmin(EditConflictMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/landscape/mention/detect.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Mention]:
-        return super().get_queryset(request).select_related("company", "person", "paragraph")
+        return super().get_queryset(request).select_related("company", "person", "paragraph", "unplaced_in")

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from articles.anchoring import CONTEXT_LENGTH
 from articles.models import Article, Paragraph
 
 
@@ -484,6 +485,28 @@ class Figure(models.Model):
         return product.company if product else self.public_company
 
 
+def keep_decided_mentions(collector, field, sub_objs, using):
+    """Delete a paragraph's mentions with their article, and its suggestions; keep the decided ones.
+
+    The `on_delete` of `Mention.paragraph`. Mentions deleted are collected like any CASCADE, so the
+    admin's delete page lists them and a recovered article or paragraph brings them back. A decided
+    mention is only set aside here: before the delete, `landscape.mentions.mentions_detach` moves it to
+    another paragraph or marks it for review; one it did not reach fails the delete on
+    `mention_placed_or_needs_review` instead of vanishing.
+    """
+    articles = [
+        obj.pk for model, objs in collector.data.items() if issubclass(model, Article) for obj in objs
+    ]
+    goes = Q(status=Mention.Status.SUGGESTED)
+    if articles:
+        goes |= Q(paragraph__section__article__in=articles)
+    models.CASCADE(collector, field, sub_objs.filter(goes), using)
+    models.SET_NULL(collector, field, sub_objs.exclude(goes), using)
+
+
+keep_decided_mentions.lazy_sub_objs = True
+
+
 class MentionQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=Mention.Status.CONFIRMED)
@@ -497,26 +520,52 @@ class MentionQuerySet(models.QuerySet):
         )
 
     def in_article(self, article):
+        """The mentions placed in the article's paragraphs; those needing review have none."""
         return self.filter(paragraph__section__article=article)
+
+    def needing_review(self):
+        """The mentions that lost their place in the text: no paragraph holds them until one is found."""
+        return self.filter(paragraph__isnull=True)
 
 
 class MentionManager(models.Manager.from_queryset(MentionQuerySet)):
     def get_by_natural_key(self, anchor, start, end):
+        if anchor is None:
+            # A mention needing review has no natural key of its own: a fixture loads it as a new row.
+            raise self.model.DoesNotExist("A mention without a paragraph has no natural key.")
         return self.get(paragraph__anchor=anchor, start=start, end=end)
 
 
 class Mention(models.Model):
-    """A span of a paragraph naming a company or a person, suggested by detection, decided by an editor."""
+    """A span of a paragraph naming a company or a person, suggested by detection, decided by an editor.
+
+    A mention follows its text when paragraphs are edited, split, merged or deleted
+    (`landscape/mentions.py`). One that cannot be placed again needs review: it has no paragraph, stays
+    listed on its article (`unplaced_in`) with the context it had and the reason, and a confirmed one is
+    back to suggested until it is placed again.
+    """
 
     class Status(models.TextChoices):
         SUGGESTED = "suggested", "Suggested"
         CONFIRMED = "confirmed", "Confirmed"
         REJECTED = "rejected", "Rejected"
 
-    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="mentions")
+    class ReviewReason(models.TextChoices):
+        TEXT_GONE = "text_gone", "Its text is no longer in its paragraph, nor anywhere near it"
+        AMBIGUOUS = "ambiguous", "Its text stands in several places, none of them clearly its own"
+        TAKEN = "taken", "Another decided mention already covers its text where it moved"
+        PARAGRAPH_DELETED = "paragraph_deleted", "Its paragraph was deleted and no other one holds its text"
+
+    paragraph = models.ForeignKey(
+        Paragraph,
+        on_delete=keep_decided_mentions,
+        null=True,
+        related_name="mentions",
+        help_text="Empty while the mention needs review: no paragraph holds its text where it stood.",
+    )
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
-    # The text the span covered when it was found; a paragraph edit that moves it makes the mention stale.
+    # The text the span covers, exactly; paragraph edits move the span with it (landscape/mentions.py).
     text = models.CharField(max_length=100)
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, null=True, blank=True, related_name="mentions"
@@ -525,6 +574,26 @@ class Mention(models.Model):
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="mentions"
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.SUGGESTED, db_index=True)
+    # Set only while the mention needs review, i.e. has no paragraph; a placed mention has them empty.
+    unplaced_in = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="unplaced_mentions",
+        verbose_name="needs review in",
+    )
+    review_reason = models.CharField(max_length=24, choices=ReviewReason, blank=True, editable=False)
+    status_before_review = models.CharField(
+        max_length=16,
+        choices=Status,
+        blank=True,
+        editable=False,
+        help_text="The editor's decision it had when it lost its place; it takes it back once placed again.",
+    )
+    context_before = models.CharField(max_length=CONTEXT_LENGTH, blank=True, editable=False)
+    context_after = models.CharField(max_length=CONTEXT_LENGTH, blank=True, editable=False)
 
     objects = MentionManager()
 
@@ -537,14 +606,29 @@ class Mention(models.Model):
                 | Q(company__isnull=True, person__isnull=False),
                 name="mention_names_exactly_one_entity",
             ),
+            # Mentions needing review have no paragraph, so they never collide here.
             models.UniqueConstraint(fields=["paragraph", "start", "end"], name="mention_unique_span"),
+            models.CheckConstraint(
+                condition=Q(paragraph__isnull=False, unplaced_in__isnull=True, review_reason="")
+                | (Q(paragraph__isnull=True, unplaced_in__isnull=False) & ~Q(review_reason="")),
+                name="mention_placed_or_needs_review",
+            ),
         ]
 
     def __str__(self):
         return f"{self.text} → {self.entity} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        if self.paragraph_id is not None:
+            # Placed (again): nothing of a review is left to keep.
+            self.unplaced_in = None
+            self.review_reason = self.status_before_review = ""
+            self.context_before = self.context_after = ""
+        super().save(*args, **kwargs)
+
     def natural_key(self):
-        return (*self.paragraph.natural_key(), self.start, self.end)
+        anchor = self.paragraph.anchor if self.paragraph_id is not None else None
+        return (anchor, self.start, self.end)
 
     natural_key.dependencies = ["articles.paragraph", "landscape.company", "landscape.person"]
 
@@ -552,6 +636,10 @@ class Mention(models.Model):
     def entity(self):
         # A null foreign key reads as None without a query, so this costs nothing beyond select_related.
         return self.company or self.person
+
+    @property
+    def needs_review(self) -> bool:
+        return self.paragraph_id is None
 
     def clean(self):
         if self.paragraph_id and self.start is not None and self.end is not None:

@@ -248,6 +248,19 @@ def mentions_by_paragraph(paragraphs: Iterable[Paragraph]) -> dict[int, list[Men
     return found
 
 
+def mentions_needing_review(article: Article) -> QuerySet[Mention]:
+    """Return the article's mentions that lost their place in its text, for editors to review.
+
+    Count them with `.count()`; list them in the mention admin with `?review=needed&unplaced_in__id__exact=`.
+    """
+    return (
+        Mention.objects.needing_review()
+        .filter(unplaced_in=article)
+        .select_related("company", "person")
+        .order_by("start", "pk")
+    )
+
+
 def _spellings(text: str) -> set[str]:
     """Return `text` as typed and in both scripts, so 字节 finds 字節 and the other way round."""
     text = text.strip()

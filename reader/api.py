@@ -1,4 +1,7 @@
-"""Read API for published articles: the list, and each article in full with its public annotations."""
+"""Read API for published articles: the list, and each article in full with its public annotations.
+
+Both answer from live versions (`articles.publication`): what an editor last published.
+"""
 
 import html
 import re
@@ -13,7 +16,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from articles.annotations import render_note
-from articles.models import Annotation, Article, Paragraph
+from articles.models import Annotation, Article, ArticleVersion, Paragraph
+from articles.publication import PublishedArticle, published_article
 from articles.selectors import published_article_moved_from, published_articles
 from core.apitools import (
     DETAIL_ERRORS,
@@ -29,7 +33,7 @@ from core.apitools import (
     requested_variant,
 )
 from core.variants import HANS, HANT, convert, convert_spans
-from reader.selectors import published_articles_in_full
+from landscape.publication import published_mentions
 from reader.views import moved_permanently
 
 router = Router(tags=["articles"])
@@ -176,6 +180,10 @@ class ArticleDetail(ArticleSummary):
     mentions: list[MentionOut]
 
     @staticmethod
+    def resolve_topics(obj: Article) -> list:
+        return obj.api_topics
+
+    @staticmethod
     def resolve_credits(obj: Article) -> Article:
         return obj
 
@@ -260,20 +268,24 @@ class _Note:
         }
 
 
-def _attach_reading(article: Article, request: HttpRequest) -> Article:
+def _attach_reading(published: PublishedArticle, request: HttpRequest) -> Article:
     """Lay out sections, annotations and mentions in the requested script, offsets kept exact."""
+    article = published.article
     variant = requested_variant(request)
     page_url = _absolute_url(request, article.get_absolute_url())
     annotations_of: dict[int | None, list[Annotation]] = defaultdict(list)
-    for annotation in article.public_annotations:
+    for annotation in published.notes:
         annotations_of[annotation.paragraph_id].append(annotation)
+    mentions_of = published_mentions(published)
 
     sections, annotations, mentions = [], [], []
-    for section in article.sections.all():
+    for section in published.sections:
         paragraphs = []
-        for paragraph in section.paragraphs.all():
+        for paragraph in section.published_paragraphs:
             url = f"{page_url}#{paragraph.anchor}"
-            shown, notes, found = _read_paragraph(paragraph, annotations_of.pop(paragraph.pk, []), variant)
+            shown, notes, found = _read_paragraph(
+                paragraph, annotations_of.pop(paragraph.pk, []), mentions_of.get(paragraph.pk, []), variant
+            )
             paragraphs.append({"anchor": paragraph.anchor, "kind": paragraph.kind, "text": shown, "url": url})
             annotations.extend(note.as_dict(url, variant) for note in notes)
             mentions.extend(
@@ -284,13 +296,14 @@ def _attach_reading(article: Article, request: HttpRequest) -> Article:
     for annotation in [a for group in annotations_of.values() for a in group]:
         annotations.append(_Note.unplaced(annotation, variant).as_dict(None, variant))
 
+    article.api_topics = published.topics
     article.api_sections = sections
     article.api_annotations = annotations
     article.api_mentions = mentions
     return article
 
 
-def _read_paragraph(paragraph: Paragraph, annotations: list[Annotation], variant: str | None):
+def _read_paragraph(paragraph: Paragraph, annotations: list[Annotation], mentions: list, variant: str | None):
     """Return the paragraph's text in `variant`, with its annotations and its mentions placed in it.
 
     The text is converted once with every span it carries, and quotes are cut from the converted text,
@@ -298,7 +311,7 @@ def _read_paragraph(paragraph: Paragraph, annotations: list[Annotation], variant
     """
     text = paragraph.text
     placed = [a for a in annotations if a.is_placed_in(text)]
-    found = [m for m in paragraph.public_mentions if m.matches(text)]
+    found = [m for m in mentions if m.matches(text)]
     spans = [span for a in placed for span in _quote_spans(a, text)]
     spans += [(m.start, m.end) for m in found]
     shown, moved = convert_spans(text, spans, variant)
@@ -359,10 +372,10 @@ def get_article(request: HttpRequest, slug: str = SlugPath, variant: Query[Varia
 
     An address the article had before its slug changed answers `301 Moved Permanently` to the current one.
     """
-    article = published_articles_in_full().filter(slug=slug).first()
-    if article is None:
+    version = ArticleVersion.objects.live().filter(slug=slug).first()
+    if version is None:
         moved = published_article_moved_from(slug)
         if moved is None:
             raise NotFound(f"No published article has the slug {slug!r}.")
         return moved_permanently(request, f"{request.path.rsplit('/', 1)[0]}/{moved.slug}")
-    return _attach_reading(article, request)
+    return _attach_reading(published_article(version), request)

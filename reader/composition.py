@@ -1,4 +1,4 @@
-"""Assemble an article for its reader page: paragraphs with public annotations, mentions and charts."""
+"""Assemble a published version for its reader page: paragraphs with public notes, mentions and charts."""
 
 from dataclasses import dataclass, field
 
@@ -6,9 +6,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from articles.annotations import render_note
-from articles.models import Annotation, Article, Paragraph
+from articles.models import Annotation, Paragraph
+from articles.publication import PublishedArticle
 from core.rendering import Span, render_paragraph
-from landscape.selectors import charts_for_paragraphs, mentions_by_paragraph
+from landscape.publication import published_mentions
+from landscape.selectors import charts_for_paragraphs
 
 # Readers see the kind of a note in their own language.
 NOTE_LABELS = {
@@ -97,27 +99,22 @@ def _mention_spans(paragraph: Paragraph, mentions) -> list[Span]:
     return spans
 
 
-def article_reading(article: Article, *, pinyin: bool = False) -> list[ReaderSection]:
-    """Return the article's sections ready to render, in a fixed number of queries."""
-    sections = list(article.sections.all())
-    paragraphs = [p for section in sections for p in section.paragraphs.all()]
-    annotations: dict[int, list[Annotation]] = {}
-    for annotation in (
-        Annotation.objects.public()
-        .filter(article=article, paragraph__isnull=False, orphaned=False)
-        .order_by("paragraph_id", "start", "pk")
-    ):
-        annotations.setdefault(annotation.paragraph_id, []).append(annotation)
-    mentions = mentions_by_paragraph(paragraphs)
+def article_reading(published: PublishedArticle, *, pinyin: bool = False) -> list[ReaderSection]:
+    """Return the version's sections ready to render, in a fixed number of queries."""
+    paragraphs = published.paragraphs
+    annotations = published.notes_by_paragraph()
+    mentions = published_mentions(published)
     charts = charts_for_paragraphs(paragraphs)
 
     number = 0
     result = []
-    for section in sections:
+    for section in published.sections:
         rendered = []
-        for paragraph in section.paragraphs.all():
+        for paragraph in section.published_paragraphs:
             notes = []
             for annotation in annotations.get(paragraph.pk, []):
+                if annotation.orphaned:
+                    continue
                 number += 1
                 notes.append(ReaderNote(number, f"note-{number}", annotation, render_note(annotation.body)))
             spans, markers = _annotation_spans(paragraph, notes)

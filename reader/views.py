@@ -1,10 +1,14 @@
-"""The reader's pages that compose articles with the landscape: the home page and an article."""
+"""The reader's pages that compose articles with the landscape: the home page and an article.
+
+Every page shows an article's live version (`articles.publication`), never its working copy.
+"""
 
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.encoding import iri_to_uri
 
-from articles.models import Article
+from articles.models import ArticleVersion
+from articles.publication import PublishedArticle, published_article
 from articles.selectors import published_article_moved_from
 from core.rendering import render_paragraph
 from core.structured_data import article_json_ld, json_ld_script
@@ -14,7 +18,7 @@ from reader.preferences import reader_wants_pinyin
 
 
 def home(request):
-    articles = list(Article.objects.published().newest_first()[:6])
+    articles = list(ArticleVersion.objects.live().listing().newest_first()[:6])
     context = {
         "lead": articles[0] if articles else None,
         "more": articles[1:],
@@ -25,7 +29,7 @@ def home(request):
 
 
 def article_list(request):
-    articles = Article.objects.published().newest_first()
+    articles = ArticleVersion.objects.live().listing().newest_first()
     return render(request, "articles/article_list.html", {"articles": articles})
 
 
@@ -36,18 +40,30 @@ def moved_permanently(request, path: str) -> HttpResponsePermanentRedirect:
 
 
 def article_detail(request, slug):
-    article = Article.objects.published().for_reader().filter(slug=slug).first()
-    if article is None:
+    version = ArticleVersion.objects.live().filter(slug=slug).first()
+    if version is None:
         moved = published_article_moved_from(slug)
         if moved is None:
             raise Http404("No published article has this address.")
         return moved_permanently(request, moved.get_absolute_url())
+    return render_article(request, published_article(version))
+
+
+def render_article(request, published: PublishedArticle, *, preview: str | None = None):
+    """Render a version as readers see it: the one renderer of live pages and previews.
+
+    `preview` names what a preview shows ("working copy", "version 3"); the page then says so and asks
+    not to be indexed.
+    """
     pinyin = reader_wants_pinyin(request)
+    article = published.article
     context = {
         "article": article,
+        "topics": published.topics,
         "title_html": render_paragraph(article.title, pinyin=pinyin),
         "summary_html": render_paragraph(article.summary, pinyin=pinyin),
-        "sections": article_reading(article, pinyin=pinyin),
-        "json_ld": json_ld_script(article_json_ld(article, request)),
+        "sections": article_reading(published, pinyin=pinyin),
+        "json_ld": json_ld_script(article_json_ld(article, request, topics=published.topics)),
+        "preview": preview,
     }
     return render(request, "articles/article_detail.html", context)

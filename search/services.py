@@ -53,15 +53,38 @@ def _indexable_articles():
     return Article.objects.published_or_scheduled()
 
 
-def _paragraphs():
-    return Paragraph.objects.filter(section__article__in=_indexable_articles()).select_related(
-        "section__article"
+def _live_articles():
+    return _indexable_articles().select_related("live_version")
+
+
+def _paragraph_documents(articles: Iterable[Article]) -> list[SearchDocument]:
+    """Build the documents of the paragraphs each article's live version shows readers.
+
+    A paragraph the working copy has since deleted cannot be pointed at; it leaves the index until the
+    next publish, when it leaves the live version too.
+    """
+    articles = list(articles)
+    wanted = [
+        (article, section, paragraph)
+        for article in articles
+        for section in article.live_version.content["sections"]
+        for paragraph in section["paragraphs"]
+    ]
+    existing = set(
+        Paragraph.objects.filter(pk__in=[p["id"] for _, _, p in wanted]).values_list("pk", flat=True)
     )
+    return [
+        _paragraph_document(article, section, paragraph)
+        for article, section, paragraph in wanted
+        if paragraph["id"] in existing
+    ]
 
 
 def _quotes():
-    return Quote.objects.filter(paragraph__section__article__in=_indexable_articles()).select_related(
-        "speaker", "company", "paragraph__section__article"
+    return (
+        Quote.objects.filter(paragraph__section__article__in=_indexable_articles())
+        .select_related("speaker", "company", "paragraph__section__article__live_version")
+        .defer("paragraph__section__article__live_version__content")
     )
 
 
@@ -73,9 +96,10 @@ def _people():
     return Person.objects.published().prefetch_related("aliases")
 
 
-def _position(paragraph: Paragraph) -> int:
-    section_position = min(paragraph.section.position, _POSITION_BASE - 1)
-    return section_position * _POSITION_BASE + min(paragraph.position, _POSITION_BASE - 1)
+def _position(section_position: int, paragraph_position: int) -> int:
+    return min(section_position, _POSITION_BASE - 1) * _POSITION_BASE + min(
+        paragraph_position, _POSITION_BASE - 1
+    )
 
 
 def _document(
@@ -94,26 +118,27 @@ def _document(
     )
 
 
-def _paragraph_document(paragraph: Paragraph) -> SearchDocument:
-    section = paragraph.section
-    article = section.article
+def _paragraph_document(article: Article, section: dict, paragraph: dict) -> SearchDocument:
+    """Build the document of one paragraph of a live version (`articles.publication` content)."""
+    version = article.live_version
     # Hits from one article differ by the section they stand in.
-    title = f"{article.title}｜{section.heading}" if section.heading else article.title
+    title = f"{version.title}｜{section['heading']}" if section["heading"] else version.title
     return _document(
         kind=Kind.PARAGRAPH,
-        source=paragraph,
-        text=paragraph.text,
+        source=Paragraph(pk=paragraph["id"]),
+        text=paragraph["text"],
         article=article,
         title=title[:300],
-        url=f"{article.get_absolute_url()}#{paragraph.anchor}",
-        anchor=paragraph.anchor,
-        position=_position(paragraph),
+        url=f"{version.get_absolute_url()}#{paragraph['anchor']}",
+        anchor=paragraph["anchor"],
+        position=_position(section["position"], paragraph["position"]),
     )
 
 
 def _quote_document(quote: Quote) -> SearchDocument:
     paragraph = quote.paragraph
     article = paragraph.section.article
+    version = article.live_version
     # Named as readers may see the speaker: an unpublished one only as the article wrote them.
     who = quote.public_attribution
     speaker, attribution = who.name, who.text
@@ -126,10 +151,10 @@ def _quote_document(quote: Quote) -> SearchDocument:
         searchable=f"{quote.text} {speaker}",
         names=[speaker],
         article=article,
-        title=speaker or article.title,
-        url=f"{article.get_absolute_url()}#{paragraph.anchor}",
+        title=speaker or version.title,
+        url=f"{version.get_absolute_url()}#{paragraph.anchor}",
         anchor=paragraph.anchor,
-        position=_position(paragraph),
+        position=_position(paragraph.section.position, paragraph.position),
     )
 
 
@@ -184,13 +209,6 @@ def _sync(kind: str, scope: Q, documents: Iterable[SearchDocument]) -> RebuildRe
     return report
 
 
-def _index_paragraphs(paragraph_ids: Iterable[int]) -> None:
-    ids = set(paragraph_ids)
-    if ids:
-        documents = map(_paragraph_document, _paragraphs().filter(pk__in=ids))
-        _sync(Kind.PARAGRAPH, Q(object_id__in=ids), documents)
-
-
 def _index_quotes(quote_ids: Iterable[int]) -> None:
     ids = set(quote_ids)
     if ids:
@@ -213,12 +231,17 @@ def _index_people(person_ids: Iterable[int]) -> None:
 
 @transaction.atomic(savepoint=False)
 def search_index_article(article: Article) -> None:
-    """Index the article's paragraphs and quotes if it is published or scheduled, else remove them."""
-    paragraph_ids = set(Paragraph.objects.filter(section__article=article).values_list("pk", flat=True))
-    # Documents still pointing here may belong to paragraphs since moved elsewhere: recheck them too.
+    """Index the paragraphs of the article's live version and its quotes if it is public, else remove them.
+
+    Edits to the working copy change nothing here: the index follows what readers see, and an article's
+    save after each publish (it sets the live version) re-indexes it.
+    """
+    live = list(_live_articles().filter(pk=article.pk))
+    documents = _paragraph_documents(live)
+    paragraph_ids = {document.object_id for document in documents}
+    paragraph_ids |= set(Paragraph.objects.filter(section__article=article).values_list("pk", flat=True))
+    _sync(Kind.PARAGRAPH, Q(article=article) | Q(object_id__in=paragraph_ids), documents)
     stale = SearchDocument.objects.filter(article=article)
-    paragraph_ids |= set(stale.filter(kind=Kind.PARAGRAPH).values_list("object_id", flat=True))
-    _index_paragraphs(paragraph_ids)
     quote_ids = set(Quote.objects.filter(paragraph__in=paragraph_ids).values_list("pk", flat=True))
     quote_ids |= set(stale.filter(kind=Kind.QUOTE).values_list("object_id", flat=True))
     _index_quotes(quote_ids)
@@ -228,12 +251,11 @@ def search_index_article(article: Article) -> None:
 def search_index_entity(obj: Paragraph | Section | Quote | Company | Person) -> None:
     """Index one paragraph (with its quotes), section, quote, company or person, or remove it if hidden."""
     match obj:
+        # Paragraphs are indexed as their article's live version has them (`search_index_article`); a
+        # paragraph or section saved changes the working copy only, and where its quotes point.
         case Section():
-            paragraph_ids = set(obj.paragraphs.values_list("pk", flat=True))
-            _index_paragraphs(paragraph_ids)
-            _index_quotes(Quote.objects.filter(paragraph__in=paragraph_ids).values_list("pk", flat=True))
+            _index_quotes(Quote.objects.filter(paragraph__section=obj).values_list("pk", flat=True))
         case Paragraph():
-            _index_paragraphs([obj.pk])
             _index_quotes(Quote.objects.filter(paragraph=obj).values_list("pk", flat=True))
         case Quote():
             _index_quotes([obj.pk])
@@ -298,7 +320,7 @@ def search_rebuild() -> RebuildReport:
     """Recompute every document from the published content; running it twice changes nothing."""
     report = RebuildReport()
     everything = Q()
-    report.add(_sync(Kind.PARAGRAPH, everything, map(_paragraph_document, _paragraphs())))
+    report.add(_sync(Kind.PARAGRAPH, everything, _paragraph_documents(_live_articles())))
     report.add(_sync(Kind.QUOTE, everything, map(_quote_document, _quotes())))
     companies = (_entity_document(Kind.COMPANY, c, c.summary) for c in _companies())
     report.add(_sync(Kind.COMPANY, everything, companies))

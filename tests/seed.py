@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from articles.publication import publish_missing_versions
+
 SEED_SLUG = "one-year-after-chatgpt-hundred-model-war"
 SEED_ARTICLE_FIXTURE = settings.BASE_DIR / "fixtures" / "seed_article.json"
 
@@ -75,6 +77,8 @@ class SeededDatabase:
             if level == Level.ARTICLE:
                 self._begin()
                 call_command("loaddata", str(SEED_ARTICLE_FIXTURE), verbosity=0)
+                # As `manage.py publish_missing_versions` (and `migrate`) would after an editor's loaddata.
+                publish_missing_versions()
             elif level == Level.SEED:
                 self._begin()
                 call_command("load_seed", verbosity=0, stdout=io.StringIO())

@@ -29,12 +29,38 @@ from core.versioning import RestoringVersionAdmin, restoring
 
 from .. import workflow
 from ..annotations import annotations_reattach_article
-from ..models import Annotation, Article, Section, SlugRedirect
-from ..services import article_slug_moved
+from ..checks import prepublish_findings
+from ..models import Annotation, Article, ChangeReview, Section, SlugRedirect
 from .annotate import AnnotateViewsMixin
 from .compare import CompareViewMixin
 from .forms import PROVENANCE_FIELDS, ArticleAdminForm, ScheduleForm, messages_of
 from .ingest import IngestViewMixin
+from .review import ReviewViewsMixin
+
+
+class PublicationFilter(admin.SimpleListFilter):
+    title = "on the site"
+    parameter_name = "live"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("changes", "Live, with unpublished changes"),
+            ("review", "Changes awaiting review"),
+            ("live", "Live"),
+            ("no", "Not live"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "changes":
+                return queryset.filter(pk__in=Article.objects.published().with_unpublished_changes())
+            case "review":
+                return queryset.filter(change_reviews__decision=ChangeReview.Decision.PENDING)
+            case "live":
+                return queryset.filter(pk__in=Article.objects.published())
+            case "no":
+                return queryset.exclude(pk__in=Article.objects.published())
+        return queryset
 
 
 class SectionInline(RecordedDeletionInlineMixin, admin.TabularInline):
@@ -56,6 +82,7 @@ class SectionInline(RecordedDeletionInlineMixin, admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(
     EditConflictMixin,
+    ReviewViewsMixin,
     IngestViewMixin,
     AnnotateViewsMixin,
     CompareViewMixin,
@@ -63,8 +90,17 @@ class ArticleAdmin(
     RestoringVersionAdmin,
 ):
     form = ArticleAdminForm
-    list_display = ["title", "status", "publish_at", "open_annotations", "original_source", "updated_at"]
-    list_filter = ["status", "topics", "language"]
+    list_display = [
+        "title",
+        "status",
+        "on_site",
+        "publish_at",
+        "open_annotations",
+        "original_source",
+        "updated_at",
+    ]
+    list_filter = [PublicationFilter, "status", "topics", "language"]
+    list_select_related = ["live_version"]
     search_fields = ["title", "slug", "summary", "original_source"]
     date_hierarchy = "publish_at"
     # No prepopulated slug: the admin's script drops Chinese; an empty slug is made from the title in pinyin.
@@ -93,15 +129,30 @@ class ArticleAdmin(
         return article.get_absolute_url() if article.is_public else None
 
     def get_queryset(self, request):
+        # To-dos only: internal notes still open, ingest warnings among them; reader notes are not to-dos.
+        todo = Q(
+            annotations__status=Annotation.Status.OPEN, annotations__visibility=Annotation.Visibility.INTERNAL
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(open_total=Count("annotations", filter=Q(annotations__status=Annotation.Status.OPEN)))
+            .defer("live_version__content")
+            .annotate(open_total=Count("annotations", filter=todo))
         )
 
-    @admin.display(description="Open annotations", ordering="open_total")
+    @admin.display(description="Open to-dos", ordering="open_total")
     def open_annotations(self, article):
         return article.open_total
+
+    @admin.display(description="On the site")
+    def on_site(self, article):
+        if not article.is_public:
+            return (
+                "scheduled" if article.status == Article.Status.SCHEDULED and article.live_version_id else "–"
+            )
+        if article.has_unpublished_changes:
+            return "live, with unpublished changes"
+        return "live"
 
     # Publishing is an editor's decision: contributors see the workflow state but cannot set it.
 
@@ -126,11 +177,8 @@ class ArticleAdmin(
                 raise PermissionDenied(
                     "Only editors may change an article's status or publish time; submit it for review."
                 )
-        before = Article.objects.filter(pk=obj.pk).values_list("slug", flat=True).first() if change else None
-        was_public = change and Article.objects.published().filter(pk=obj.pk).exists()
+        # A new slug of a live article is an address once its changes are published (articles.publication).
         super().save_model(request, obj, form, change)
-        if before is not None and before != obj.slug:
-            article_slug_moved(article=obj, old_slug=before, was_public=was_public)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -187,7 +235,19 @@ class ArticleAdmin(
 
     @admin.action(description="Publish now", permissions=["publish"])
     def publish_now(self, request, queryset):
-        self._transition(request, queryset, workflow.article_publish, "published")
+        ready = []
+        for article in queryset.order_by("pk"):
+            findings = prepublish_findings(article)
+            if findings:
+                listed = "; ".join(map(str, findings))
+                self.message_user(
+                    request,
+                    f"Not published: {article}: {listed}. Publish it from its page to confirm anyway.",
+                    messages.ERROR,
+                )
+            else:
+                ready.append(article.pk)
+        self._transition(request, queryset.filter(pk__in=ready), workflow.article_publish, "published")
 
     @admin.action(description="Schedule…", permissions=["publish"])
     def schedule(self, request, queryset):
@@ -239,6 +299,12 @@ class ArticleAdmin(
                 name="articles_article_annotation_status",
             ),
             path("<path:object_id>/compare/", view(self.compare_view), name="articles_article_compare"),
+            path("<path:object_id>/changes/", view(self.changes_view), name="articles_article_changes"),
+            path(
+                "<path:object_id>/review/<str:verb>/", view(self.review_view), name="articles_article_review"
+            ),
+            path("<path:object_id>/share/", view(self.share_view), name="articles_article_share"),
+            path("<path:object_id>/versions/", view(self.versions_view), name="articles_article_versions"),
             path(
                 "<path:object_id>/workflow/<str:transition>/",
                 view(self.workflow_view),
@@ -272,6 +338,7 @@ class ArticleAdmin(
         if article is not None:
             extra["workflow_buttons"] = self._workflow_buttons(request, article)
             extra["can_annotate"] = request.user.has_perm("articles.add_annotation")
+            extra.update(self.live_context(request, article))
         return super().change_view(request, object_id, form_url, extra)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -317,6 +384,10 @@ class ArticleAdmin(
         for name, (label, allowed_from, needs_editor) in self.WORKFLOW.items():
             if article.status not in allowed_from:
                 continue
+            if name == "publish" and article.status == Article.Status.PUBLISHED:
+                if not article.has_unpublished_changes:
+                    continue
+                label = "Publish changes"
             if needs_editor and not editor:
                 continue
             if name == "draft" and article.status in workflow.RELEASED_STATUSES and not editor:
@@ -357,6 +428,26 @@ class ArticleAdmin(
                     reverse("admin:articles_article_change", args=[quote(article.pk)])
                 )
             kwargs["publish_at"] = form.cleaned_data["publish_at"]
+        if transition == "publish" and workflow.can_publish(request.user):
+            try:
+                # Refused before the check is shown: a page opened before someone else's save is stale.
+                self.refuse_conflicting_save(request, article, request.POST.get(FIELD), in_form=False)
+            except ValidationError as error:
+                self.message_user(request, f"Not {done}: {'; '.join(messages_of(error))}", messages.ERROR)
+                return HttpResponseRedirect(
+                    reverse("admin:articles_article_change", args=[quote(article.pk)])
+                )
+            findings = prepublish_findings(article)
+            if findings and request.POST.get("confirm") != "yes":
+                context = {
+                    **self._context(request, article, "Publish anyway?"),
+                    "findings": findings,
+                    "opened_state": request.POST.get(FIELD, ""),
+                    "opened_state_field": FIELD,
+                    "action_url": request.path,
+                }
+                return TemplateResponse(request, "admin/articles/article/prepublish.html", context)
+            kwargs["acknowledged"] = [str(finding) for finding in findings]
         try:
             with transaction.atomic():
                 # A step taken from a page opened before someone else's save would act on unseen text.

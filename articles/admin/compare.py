@@ -162,3 +162,71 @@ class CompareViewMixin:
             **compare_snapshots(snapshot(older, article.pk), snapshot(newer, article.pk)),
         )
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
+
+
+def content_snapshot(content: dict) -> Snapshot:
+    """Rebuild a snapshot from a published version's content (`articles.publication`)."""
+    fields = {**content["article"], "topics": content.get("topics", [])}
+    publish_at = fields.get("publish_at")
+    fields["publish_at"] = datetime.fromisoformat(publish_at) if publish_at else None
+    paragraphs = [
+        (p["anchor"], section["heading"], p["kind"], p["text"])
+        for section in content["sections"]
+        for p in section["paragraphs"]
+    ]
+    return Snapshot(fields=fields, paragraphs=paragraphs)
+
+
+def _anchors_by_id(content: dict) -> dict[int, str]:
+    return {p["id"]: p["anchor"] for section in content["sections"] for p in section["paragraphs"]}
+
+
+def compare_contents(old: dict, new: dict) -> dict:
+    """Return the rows comparing two versions' contents: fields, paragraphs, public notes, mentions."""
+    rows = compare_snapshots(content_snapshot(old), content_snapshot(new))
+    old_notes = {note["uid"]: note for note in old.get("notes", [])}
+    new_notes = {note["uid"]: note for note in new.get("notes", [])}
+    old_anchors, new_anchors = _anchors_by_id(old), _anchors_by_id(new)
+    note_rows = []
+    for uid in [*old_notes, *(uid for uid in new_notes if uid not in old_notes)]:
+        before, after = old_notes.get(uid), new_notes.get(uid)
+        if before and after and before["body"] == after["body"] and before["exact"] == after["exact"]:
+            continue
+        state = "removed" if after is None else "added" if before is None else "changed"
+        left, right = inline_diff(before["body"] if before else "", after["body"] if after else "")
+        note = after or before
+        anchors = new_anchors if after else old_anchors
+        note_rows.append(
+            {
+                "state": state,
+                "kind": note["kind"],
+                "anchor": anchors.get(note["paragraph"], ""),
+                "exact": note["exact"],
+                "old": left,
+                "new": right,
+            }
+        )
+
+    def mentions(content, anchors):
+        return {
+            (anchors.get(m["paragraph"], ""), m["start"], m["text"], m["type"], m["entity"]): m
+            for m in content.get("mentions", [])
+        }
+
+    old_mentions, new_mentions = mentions(old, old_anchors), mentions(new, new_anchors)
+    mention_rows = [
+        {"state": "removed", "anchor": key[0], "text": key[2], "name": m["name_zh"] or m["name_en"]}
+        for key, m in old_mentions.items()
+        if key not in new_mentions
+    ] + [
+        {"state": "added", "anchor": key[0], "text": key[2], "name": m["name_zh"] or m["name_en"]}
+        for key, m in new_mentions.items()
+        if key not in old_mentions
+    ]
+    changed = any(row["changed"] for row in rows["field_rows"]) or rows["paragraph_rows"]
+    return {
+        **rows,
+        "note_rows": note_rows,
+        "mention_rows": mention_rows,
+        "any_change": bool(changed or note_rows or mention_rows),
+    }

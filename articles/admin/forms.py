@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ..annotations import NOTE_MAX_LENGTH
-from ..models import Annotation, Article, Paragraph, SlugRedirect
+from ..models import Annotation, Article, ArticleVersion, Paragraph, SlugRedirect
 from ..services import article_unique_slug
 
 # Where the text comes from: the credits the article page and the API show.
@@ -55,6 +55,12 @@ class ArticleAdminForm(forms.ModelForm):
             raise ValidationError(
                 f"“{slug}” was the address of “{taken.article}” and still redirects there; delete that "
                 "slug redirect first to give the address to this article."
+            )
+        live = ArticleVersion.objects.live().filter(slug=slug).exclude(article=self.instance.pk).first()
+        if live is not None:
+            raise ValidationError(
+                f"“{slug}” is the address readers have for “{live.title}” until its changes are published; "
+                "choose another."
             )
         return slug
 

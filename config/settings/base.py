@@ -164,6 +164,9 @@ CORS_ALLOW_HEADERS = ["Accept", "Accept-Language", "Cache-Control", "If-Modified
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
 CORS_PREFLIGHT_MAX_AGE = 86400  # seconds a browser may reuse a preflight's answer
 API_CACHE_MAX_AGE = 60  # seconds, in Cache-Control: public, max-age=…
+# The longest an editor may let a share link for an outside reviewer work, and the default offered.
+PREVIEW_LINK_MAX_HOURS = 14 * 24
+PREVIEW_LINK_DEFAULT_HOURS = 72
 # Requests per window for anonymous clients, e.g. "60/minute", "1000/hour"; empty turns limiting off.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60/minute")
 API_RATE_LIMIT_CACHE = "default"

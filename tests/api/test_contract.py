@@ -8,7 +8,7 @@ from django.db.models import Q
 from articles.models import Annotation, Article, Paragraph
 from core.variants import HANS, convert
 from landscape.models import Company, Figure, Person, Quote
-from tests.factories import make_annotation
+from tests.factories import make_annotation, publish
 from tests.seed import SEED_SLUG
 
 ARTICLE_SUMMARY_KEYS = {"slug", "title", "summary", "language", "publish_at", "url", "topics"}
@@ -335,6 +335,7 @@ def test_internal_notes_stay_out_and_misplaced_notes_are_flagged(client):
     )
     misplaced = make_annotation(paragraph, 0, 4, body="位置已過時的註釋")
     Annotation.objects.filter(pk=misplaced.pk).update(start=10, end=14)  # the quote is no longer there
+    publish(paragraph.section.article)
     response = client.get(f"/api/v1/articles/{SEED_SLUG}", {"variant": "zh-hans"})
     body = response.content.decode()
     assert str(internal.uid) not in body and "內部提醒" not in body and "内部提醒" not in body

@@ -26,6 +26,7 @@ from tests.factories import (
     make_mention,
     make_person,
     make_quote,
+    publish,
 )
 
 ARTICLES, COMPANIES, PEOPLE, ANNOTATIONS_PER_ARTICLE = 3, 3, 2, 2
@@ -115,6 +116,10 @@ def build_world() -> World:
             f"數字標記{a}",
         ]
         world.articles.append(article)
+    # What readers see is what an editor published: the world is published once, whole. The plans then
+    # withdraw (an article, an entity, a note) and that takes effect at once.
+    for article in world.articles:
+        publish(article)
     return world
 
 

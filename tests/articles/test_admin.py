@@ -209,7 +209,8 @@ def test_changelist_counts_open_annotations_in_fixed_queries(
     with django_assert_max_num_queries(12):
         response = admin_client.get(url("article_changelist"))
     assert response.status_code == 200
-    assert response.context["cl"].result_list.get(pk=annotated.pk).open_total == 2
+    # To-dos only: the open ingest warning, not the public note readers see.
+    assert response.context["cl"].result_list.get(pk=annotated.pk).open_total == 1
 
 
 # --- Bulk actions ----------------------------------------------------------------------------------------
@@ -225,7 +226,9 @@ def statuses(*articles):
 
 
 def test_submit_then_publish_actions(editor_client, draft):
-    other = Article.objects.create(title="另一篇", slug="other")
+    other = Article.objects.create(title="另一篇", slug="other", summary="摘要")
+    Article.objects.filter(pk=draft.pk).update(summary="摘要")
+    Annotation.objects.filter(article=draft).update(status=Annotation.Status.RESOLVED)
     assert run_action(editor_client, "submit_for_review", [draft, other]).status_code == 302
     assert statuses(draft, other) == ["review", "review"]
     assert run_action(editor_client, "publish_now", [draft, other]).status_code == 302

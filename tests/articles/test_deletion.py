@@ -85,7 +85,8 @@ def test_a_deleted_article_is_recovered_with_annotations_quotes_figures_and_ment
 
     assert "1 annotation" in form.content.decode() and "1 quote" in form.content.decode()
     # The note says what the recovered article comes back as, not that its status stays as it is now.
-    assert "It comes back with status “Draft”, publish at empty and slug" in form.content.decode()
+    assert "It comes back with status “Draft”, publish at empty, slug" in form.content.decode()
+    assert "and live version empty" in form.content.decode()
     assert "stay as they are now" not in form.content.decode()
     assert response.redirect_chain == [(url("article_change", article.pk), 302)]
     assert "as a draft" in response.content.decode()

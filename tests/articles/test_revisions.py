@@ -309,8 +309,10 @@ def test_restoring_a_section_restores_only_that_section_and_its_paragraphs(edito
     assert restored and all(not text.startswith("據報道") for text in restored)
     assert dict(second_section.paragraphs.values_list("pk", "text")) == other_texts  # not touched
     after = Article.objects.filter(pk=article.pk).values().get()
-    assert {k: v for k, v in after.items() if k != "updated_at"} == {
-        k: v for k, v in article_before.items() if k != "updated_at"
+    # The restored text is an edit of the working copy, and nothing else about the article changes.
+    assert after["edited_at"] > article_before["edited_at"]
+    assert {k: v for k, v in after.items() if k not in ("updated_at", "edited_at")} == {
+        k: v for k, v in article_before.items() if k not in ("updated_at", "edited_at")
     }
     latest = Version.objects.get_for_object(article).first()
     assert latest.revision.comment.startswith("Reverted section")

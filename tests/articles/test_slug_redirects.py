@@ -3,7 +3,6 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from articles.models import Article, SlugRedirect
 from articles.services import article_slug_from_title
@@ -26,11 +25,31 @@ def test_a_chinese_title_gives_a_pinyin_slug(title, slug):
     assert article_slug_from_title(title) == slug
 
 
-def _retitle(client, article: Article, slug: str):
+def _retitle(client, article: Article, slug: str, *, publish: bool = True):
+    """Change the slug in the change form and, for a public article, publish the change as an editor."""
     url = reverse("admin:articles_article_change", args=[article.pk])
     data = posted_form(client.get(url))
     data["slug"] = slug
-    return client.post(url, data)
+    response = client.post(url, data)
+    if publish and response.status_code == 302 and article.status == Article.Status.PUBLISHED:
+        opened = posted_form(client.get(url))
+        step = reverse("admin:articles_article_workflow", args=[article.pk, "publish"])
+        posted = {"_opened_state": opened["_opened_state"], "confirm": "yes"}
+        assert client.post(step, posted).status_code == 302
+    return response
+
+
+def test_a_new_slug_is_the_address_only_once_published(editor_client):
+    article = make_article("第一段。", title="百模大戰", slug="hundred-models")
+    assert _retitle(editor_client, article, "bai-mo-da-zhan", publish=False).status_code == 302
+    # Readers keep the live address until an editor publishes the change; the new one is not yet theirs.
+    assert editor_client.get("/articles/hundred-models/").status_code == 200
+    assert editor_client.get("/articles/bai-mo-da-zhan/").status_code == 404
+    assert not SlugRedirect.objects.exists()
+    # Nobody else may take the live address meanwhile.
+    other = make_article("第二篇。", slug="other-article")
+    response = _retitle(editor_client, other, "hundred-models", publish=False)
+    assert response.status_code == 200 and "is the address readers have for" in response.content.decode()
 
 
 def test_every_address_of_a_published_article_answers_301_to_the_current_one(editor_client):
@@ -121,5 +140,7 @@ def test_a_deleted_and_recovered_article_keeps_its_old_addresses(editor_client):
     recover(editor_client, Article, article.pk)
     assert SlugRedirect.objects.get().article_id == article.pk
     # A recovered article comes back as a draft; published again, its old address answers again.
-    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED, publish_at=timezone.now())
+    step = reverse("admin:articles_article_workflow", args=[article.pk, "publish"])
+    assert editor_client.post(step, {"confirm": "yes"}).status_code == 302
+    assert Article.objects.get(pk=article.pk).status == Article.Status.PUBLISHED
     assert editor_client.get("/articles/before-delete/")["Location"] == "/articles/after-rename/"

@@ -99,6 +99,22 @@ def test_scheduled_article_page_opens_once_its_time_has_come(client, draft, edit
     assert client.get(draft.get_absolute_url()).status_code == 200
 
 
+def test_publishing_a_published_article_publishes_its_changes(draft, editor, client):
+    article_publish(article=draft, user=editor)
+    first = Article.objects.get(pk=draft.pk).live_version
+    draft.title = "改過的標題"
+    draft.save()
+    assert client.get(first.get_absolute_url()).context["article"].title != "改過的標題"
+    article_publish(article=draft, user=editor)
+    current = Article.objects.get(pk=draft.pk)
+    assert current.live_version.number == first.number + 1
+    assert current.live_version.published_by == editor
+    assert current.publish_at == first.publish_at  # the article's date stays; its modification moves
+    assert current.live_version.published_at > first.published_at
+    assert client.get(first.get_absolute_url()).context["article"].title == "改過的標題"
+    assert Version.objects.get_for_object(current).first().revision.comment == "Published changes"
+
+
 def test_archive_takes_the_article_off_the_site(draft, editor):
     article_publish(article=draft, user=editor)
     article_archive(article=draft, user=editor)
@@ -110,7 +126,6 @@ def test_archive_takes_the_article_off_the_site(draft, editor):
     ("start", "transition", "message"),
     [
         ("published", lambda a, u: article_submit(article=a, user=u), "submitted"),
-        ("published", lambda a, u: article_publish(article=a, user=u), "published"),
         ("archived", lambda a, u: article_archive(article=a, user=u), "archived"),
         ("draft", lambda a, u: article_return_to_draft(article=a, user=u), "returned to draft"),
     ],

@@ -121,7 +121,7 @@ def test_a_workflow_step_from_a_page_opened_before_another_save_is_refused(clien
     assert "“百模大戰” → “百模大戰（改題）”" in page
 
     fresh = client.get(change_url).context["opened_state"]
-    client.post(publish, {FIELD: fresh})
+    client.post(publish, {FIELD: fresh, "confirm": "yes"})  # past the pre-publish check
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED
 

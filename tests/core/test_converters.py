@@ -39,6 +39,9 @@ def test_the_public_routes_with_values_are_all_checked():
         "/articles/{}/",
         "/companies/{}/",
         "/people/{}/",
+        "/preview/articles/{}/",
+        "/preview/articles/{}/{}/",
+        "/preview/{}/",
         "/reading/pinyin/{}/",
         "/reading/script/{}/",
     ]

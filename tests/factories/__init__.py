@@ -3,7 +3,14 @@
 Import them from here: `from tests.factories import make_article, make_company`.
 """
 
-from tests.factories.articles import first_paragraph, make_annotation, make_article, paragraphs, set_text
+from tests.factories.articles import (
+    first_paragraph,
+    make_annotation,
+    make_article,
+    paragraphs,
+    publish,
+    set_text,
+)
 from tests.factories.landscape import (
     make_alias,
     make_company,
@@ -24,5 +31,6 @@ __all__ = [
     "make_person",
     "make_quote",
     "paragraphs",
+    "publish",
     "set_text",
 ]

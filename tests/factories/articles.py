@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from articles.models import Annotation, Article, Paragraph, Section
+from articles.publication import article_publish_version
 
 _numbers = itertools.count(1)
 
@@ -20,6 +21,8 @@ def make_article(
     **fields,
 ) -> Article:
     """Create an article with one paragraph per text, or else `sections` sections of `paragraphs` paragraphs.
+
+    A published or scheduled one is published as made: later changes wait for `publish(article)`.
 
     Paragraphs given as texts are saved one by one, as an editor saves them (each is indexed as it is saved).
     """
@@ -37,13 +40,21 @@ def make_article(
         section = Section.objects.create(article=article, position=0)
         for position, text in enumerate(texts):
             Paragraph.objects.create(section=section, position=position, text=text)
-        return article
-    for s in range(sections):
-        section = Section.objects.create(article=article, position=s, heading=f"第{s + 1}節" if s else "")
-        Paragraph.objects.bulk_create(
-            Paragraph(section=section, position=p, text=f"第{s + 1}節第{p + 1}段：大模型的算力。")
-            for p in range(paragraphs)
-        )
+    else:
+        for s in range(sections):
+            section = Section.objects.create(article=article, position=s, heading=f"第{s + 1}節" if s else "")
+            Paragraph.objects.bulk_create(
+                Paragraph(section=section, position=p, text=f"第{s + 1}節第{p + 1}段：大模型的算力。")
+                for p in range(paragraphs)
+            )
+    if status in Article.PUBLIC_STATUSES:
+        publish(article)
+    return article
+
+
+def publish(article: Article, user=None) -> Article:
+    """Publish the article's working copy as its live version, as an editor's Publish does; return it."""
+    article_publish_version(article, user=user)
     return article
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import make_figure, set_text
+from tests.factories import make_figure, publish, set_text
 from tests.landscape.test_pages import paragraphs_of
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,7 @@ def test_chart_stands_under_the_caption_and_costs_one_query(client, article_fact
     set_text(caption, "（圖源：美區蘋果商店截圖）")
     caption.kind = caption.Kind.CAPTION
     caption.save()
+    publish(article)
 
     with CaptureQueriesContext(connection) as without_chart:
         client.get(article.get_absolute_url())

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Paragraph, Section
+from articles.publication import article_publish_version
 from landscape.models import Alias, Company, Person
 from landscape.resources import CompanyResource
 from search.models import SearchDocument
@@ -30,6 +31,7 @@ def publish(article: Article, when=None) -> None:
     article.status = Article.Status.PUBLISHED
     article.publish_at = when or timezone.now() - timedelta(minutes=1)
     article.save()
+    article_publish_version(article)
 
 
 def unpublish(article: Article) -> None:
@@ -49,22 +51,27 @@ def test_unpublished_article_is_not_indexed_until_published(status):
     assert not SearchDocument.objects.filter(article=article).exists()
 
 
-def test_editing_a_paragraph_forgets_the_old_words_and_learns_the_new():
+def test_publishing_an_edited_paragraph_forgets_the_old_words_and_learns_the_new():
     article = make_article("舊詞彙在這裡。")
     paragraph = paragraphs(article)[0]
     paragraph.text = "新說法在這裡。"
     paragraph.save()
+    # Readers still see the live version: so does search, until an editor publishes the change.
+    assert found("詞彙") == [article.title] and found("說法") == []
+    article_publish_version(article)
     assert found("詞彙") == []
     assert found("說法") == [article.title]
 
 
-def test_new_paragraph_and_renamed_article_are_indexed():
+def test_new_paragraph_and_renamed_article_are_indexed_once_published():
     article = make_article("第一段。")
+    title = article.title
     section = Section.objects.get(article=article)
     Paragraph.objects.create(section=section, position=5, text="補充的一段談晶片。")
-    assert found("晶片") == [article.title]
     article.title = "改過的標題"
     article.save()
+    assert found("晶片") == [] and found("第一段") == [title]
+    article_publish_version(article)
     assert found("晶片") == ["改過的標題"]
 
 
@@ -233,9 +240,16 @@ def test_indexing_a_source_another_request_just_indexed_updates_it():
     article = make_article("舊的算力。")
     paragraph = paragraphs(article)[0]
     Paragraph.objects.filter(pk=paragraph.pk).update(text="新的晶片。")
-    paragraph.refresh_from_db()
+    article_publish_version(Article.objects.get(pk=article.pk))
+    SearchDocument.objects.filter(paragraph=paragraph).update(text="舊的算力。", tokens="", normalised="")
+    article = Article.objects.select_related("live_version").get(pk=article.pk)
+    (section,) = article.live_version.content["sections"]
     # As if a concurrent request inserted the document after this one looked: the scope sees nothing.
-    _sync(SearchDocument.Kind.PARAGRAPH, Q(pk__in=[]), [_paragraph_document(paragraph)])
+    _sync(
+        SearchDocument.Kind.PARAGRAPH,
+        Q(pk__in=[]),
+        [_paragraph_document(article, section, section["paragraphs"][0])],
+    )
     assert SearchDocument.objects.filter(paragraph=paragraph).count() == 1
     assert found("晶片") == [article.title] and found("算力") == []
 
@@ -273,8 +287,8 @@ def test_bulk_publishing_and_unpublishing_companies_and_people_follows_in_the_in
 
 def test_bulk_status_changes_of_articles_follow_in_the_index(admin_client):
     drafts = [
-        make_article("第一篇談晶片。", status=Article.Status.DRAFT, title="甲文"),
-        make_article("第二篇談晶片。", status=Article.Status.DRAFT, title="乙文"),
+        make_article("第一篇談晶片。", status=Article.Status.DRAFT, title="甲文", summary="摘要"),
+        make_article("第二篇談晶片。", status=Article.Status.DRAFT, title="乙文", summary="摘要"),
     ]
     assert not SearchDocument.objects.filter(article__in=drafts).exists()
     run_action(admin_client, "articles_article", "publish_now", drafts)

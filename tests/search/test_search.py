@@ -9,7 +9,7 @@ from core.variants import HANS, convert
 from search.models import SearchDocument
 from search.selectors import MAX_LIMIT, search
 from search.text import MAX_QUERY_LENGTH, normalise, parse_query
-from tests.factories import make_article, make_company, make_person, make_quote, paragraphs
+from tests.factories import make_article, make_company, make_person, make_quote, paragraphs, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -262,5 +262,6 @@ def test_renaming_a_section_renames_its_hits(seed_article):
     section = Paragraph.objects.get(anchor="p-30").section
     section.heading = "核心競爭力"
     section.save()
+    publish(section.article)
     hit = next(hit for hit in search("算力", types=["paragraph"], limit=50).hits if hit.anchor == "p-30")
     assert hit.title.endswith("｜核心競爭力")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import BaseCommand, call_command
 from django.db import transaction
 
+from articles.publication import publish_missing_versions
 from core.versioning import recorded_revision
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -34,4 +35,7 @@ class Command(BaseCommand):
                 with recorded_revision(None, f"Loaded from the seed ({filename})"):
                     call_command("loaddata", str(FIXTURES_DIR / filename), verbosity=0)
                 self.stdout.write(self.style.SUCCESS(f"{filename}: loaded"))
+            published = publish_missing_versions(comment="Published from the seed")
+            if published:
+                self.stdout.write(f"{published} article(s) published as the seed has them")
             call_command("search_rebuild", stdout=self.stdout)
