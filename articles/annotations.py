@@ -314,7 +314,7 @@ def annotations_reattach_article(*, article: Article) -> ReattachResult:
     return result
 
 
-def _doomed_paragraphs(paragraph: Paragraph, origin) -> set[int] | None:
+def paragraphs_deleted_with(paragraph: Paragraph, origin) -> set[int] | None:
     """Return the pks of the paragraphs deleted along with this one, or None when all of them go."""
     if isinstance(origin, Paragraph):
         return {origin.pk, paragraph.pk}
@@ -336,7 +336,7 @@ def annotations_detach(*, paragraph: Paragraph, origin=None) -> int:
     annotations = list(Annotation.objects.filter(paragraph_id=paragraph.pk))
     if not annotations:
         return 0
-    doomed = _doomed_paragraphs(paragraph, origin if origin is not None else paragraph)
+    doomed = paragraphs_deleted_with(paragraph, origin if origin is not None else paragraph)
     candidates = []
     if doomed is not None:
         candidates = _by_nearness(_article_paragraphs(annotations[0].article_id), paragraph.pk, doomed)
@@ -359,9 +359,14 @@ def annotations_remember_text(*, paragraph: Paragraph) -> None:
     )
 
 
+def text_before_save(paragraph: Paragraph, default=None):
+    """Return the paragraph's stored text as it was before the save in progress (`default` if unknown)."""
+    return getattr(paragraph, "_text_before_save", default)
+
+
 def annotations_follow_text(*, paragraph: Paragraph, created: bool = False) -> ReattachResult:
     """Re-place the annotations of a paragraph just saved, if it is new or its text changed."""
-    if created or getattr(paragraph, "_text_before_save", None) != paragraph.text:
+    if created or text_before_save(paragraph) != paragraph.text:
         return annotations_reattach(paragraph=paragraph)
     return ReattachResult()
 

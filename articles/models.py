@@ -123,6 +123,17 @@ class Article(models.Model):
         help_text="What readers see: the version an editor last published.",
     )
 
+    # Where the text comes from: the credits the article page and the API show.
+    PROVENANCE_FIELDS = (
+        "original_source",
+        "author",
+        "image_credit",
+        "publisher",
+        "reprint_url",
+        "disclaimer",
+        "notice",
+    )
+
     # Readers see an article in these statuses once its `publish_at` has come; archived ones they never see.
     PUBLIC_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
 

@@ -38,19 +38,7 @@ version_composing = Signal()
 # Sent with `version` once a version went live, e.g. to index it for search.
 version_published = Signal()
 
-ARTICLE_FIELDS = (
-    "title",
-    "slug",
-    "summary",
-    "language",
-    "original_source",
-    "author",
-    "image_credit",
-    "publisher",
-    "reprint_url",
-    "disclaimer",
-    "notice",
-)
+ARTICLE_FIELDS = ("title", "slug", "summary", "language", *Article.PROVENANCE_FIELDS)
 NOTE_FIELDS = ("kind", "body", "exact", "prefix", "suffix", "start", "end", "orphaned")
 
 

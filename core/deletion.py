@@ -3,9 +3,10 @@
 Two kinds of relation, decided per foreign key in the models (and listed in the README):
 
 - What belongs to an object goes with it (CASCADE): an article's sections, paragraphs and annotations and
-  the quotes, figures and mentions cut from its paragraphs; a company's aliases and products; a person's
-  aliases and affiliations. Before the delete, `deletion_record` saves all of it in one revision of its
-  own, so "Recover deleted …" brings the object back with everything that was deleted with it.
+  the quotes, figures and suggested mentions cut from its paragraphs (an editor's decided mention moves
+  to another paragraph or waits for review instead: `landscape/mentions.py`); a company's aliases and
+  products; a person's aliases and affiliations. Before the delete, `deletion_record` saves all of it in
+  one revision of its own, so "Recover deleted …" brings the object back with everything deleted with it.
 - What refers to an object from elsewhere stops its deletion (PROTECT): the quotes, figures, mentions and
   affiliations that name a company, person or product. The delete page (single or bulk) lists them,
   grouped by the field that refers, with a link to exactly those records and what to do about them.

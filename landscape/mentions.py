@@ -35,7 +35,7 @@ from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from articles.anchoring import Selector, context_agreement, make_selector, reanchor
-from articles.annotations import REHOME_CONTEXT, REHOME_LONG_QUOTE
+from articles.annotations import REHOME_CONTEXT, REHOME_LONG_QUOTE, paragraphs_deleted_with, text_before_save
 from articles.models import Article, Paragraph, Section
 from core.versioning import after_restore
 
@@ -330,7 +330,7 @@ def mentions_follow_text(*, paragraph: Paragraph, created: bool = False) -> Ment
     The text before the save is the one `articles.annotations` remembers in its pre_save receiver (which
     runs before this one), so that a save leaving the text alone costs no query here.
     """
-    before = getattr(paragraph, "_text_before_save", _UNKNOWN)
+    before = text_before_save(paragraph, _UNKNOWN)
     if not created and before == paragraph.text:
         return MentionsResult()
     old_text = None if created or before is _UNKNOWN else before
@@ -341,19 +341,6 @@ def _whole_article_goes(origin) -> bool:
     if isinstance(origin, Article):
         return True
     return isinstance(origin, QuerySet) and issubclass(origin.model, Article)
-
-
-def _going_with(paragraph: Paragraph, origin) -> set[int] | None:
-    """Return the pks of the paragraphs deleted along with this one, or None when that is not known."""
-    if isinstance(origin, Paragraph):
-        return {origin.pk, paragraph.pk}
-    if isinstance(origin, Section):
-        return set(origin.paragraphs.values_list("pk", flat=True)) | {paragraph.pk}
-    if isinstance(origin, QuerySet) and issubclass(origin.model, Paragraph):
-        return set(origin.values_list("pk", flat=True)) | {paragraph.pk}
-    if isinstance(origin, QuerySet) and issubclass(origin.model, Section):
-        return set(Paragraph.objects.filter(section__in=origin).values_list("pk", flat=True)) | {paragraph.pk}
-    return None
 
 
 def mentions_detach(*, paragraph: Paragraph, origin=None) -> MentionsResult:
@@ -373,7 +360,7 @@ def mentions_detach(*, paragraph: Paragraph, origin=None) -> MentionsResult:
         return MentionsResult()
     with transaction.atomic():
         settlement = _Settlement(_article_id(paragraph))
-        going = _going_with(paragraph, origin)
+        going = paragraphs_deleted_with(paragraph, origin)
         others = [] if going is None else _article_paragraphs(settlement.article_id, leaving_out=going)
         settlement.hold(_placed_in(others))
         for mention in decided:

@@ -17,6 +17,7 @@ from articles.models import Paragraph
 from articles.publication import PublishedArticle, article_touched, version_composing
 
 from .models import Company, Mention, Person
+from .selectors import mentions_needing_review
 
 _ENTITIES = {"company": Company, "person": Person}
 
@@ -97,6 +98,8 @@ def _mention_changed(sender, instance, raw=False, **kwargs):
 
 
 def mention_article_id(mention: Mention) -> int | None:
+    if mention.paragraph_id is None:
+        return mention.unplaced_in_id  # set aside for review: listed on its article
     return (
         Paragraph.objects.filter(pk=mention.paragraph_id)
         .values_list("section__article_id", flat=True)
@@ -106,7 +109,9 @@ def mention_article_id(mention: Mention) -> int | None:
 
 @receiver(prepublish_checking, dispatch_uid="landscape_prepublish_mentions")
 def _mentions_to_review(sender, article, **kwargs) -> list[Finding]:
+    # Suggestions still undecided in the text, and mentions that lost their place in it.
     waiting = Mention.objects.in_article(article).filter(status=Mention.Status.SUGGESTED).count()
+    waiting += mentions_needing_review(article).count()
     if not waiting:
         return []
     noun = "mention needing review" if waiting == 1 else "mentions needing review"

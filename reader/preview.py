@@ -7,22 +7,16 @@ reader's script and pinyin choice, and each answers `noindex` and `private, no-s
 lists it, no shared cache keeps it. A preview shows one article; nothing on it names another draft.
 """
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.csp import csp_override
 
 from articles.models import Article, ArticleVersion
 from articles.previews import PreviewLinkError, PreviewLinkInvalid, preview_link_version
 from articles.publication import published_article, working_version
 from reader.views import render_article
-
-# The admin's preview frame shows a preview at a phone's width: only this site may frame it.
-_FRAMED_CSP = {**settings.SECURE_CSP, "frame-ancestors": ["'self'"]}
 
 
 def _private(response):
@@ -38,8 +32,6 @@ def _render_preview(request, version: ArticleVersion, *, label: str):
     return _private(response)
 
 
-@xframe_options_sameorigin
-@csp_override(_FRAMED_CSP)
 def preview_article(request, pk: int, number: int | None = None):
     """Show an editor the working copy of an article, or one of its versions, as readers would see it."""
     if not request.user.is_active or not request.user.is_staff:
@@ -57,8 +49,6 @@ def preview_article(request, pk: int, number: int | None = None):
     return _render_preview(request, version, label=f"version {version.number}")
 
 
-@xframe_options_sameorigin
-@csp_override(_FRAMED_CSP)
 def preview_shared(request, token: str):
     """Show an outside reviewer what a share link names, until it expires."""
     try:

@@ -10,16 +10,7 @@ from ..annotations import NOTE_MAX_LENGTH
 from ..models import Annotation, Article, ArticleVersion, Paragraph, SlugRedirect
 from ..services import article_unique_slug
 
-# Where the text comes from: the credits the article page and the API show.
-PROVENANCE_FIELDS = [
-    "original_source",
-    "author",
-    "image_credit",
-    "publisher",
-    "reprint_url",
-    "disclaimer",
-    "notice",
-]
+PROVENANCE_FIELDS = list(Article.PROVENANCE_FIELDS)
 
 
 class ArticleAdminForm(forms.ModelForm):

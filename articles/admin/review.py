@@ -15,9 +15,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from .. import workflow
 from ..models import ArticleVersion, ChangeReview
@@ -57,12 +59,16 @@ class ReviewViewsMixin:
             context.update(compare_contents(article.live_version.content, article_content(article)))
         return TemplateResponse(request, "admin/articles/article/changes.html", context)
 
-    def review_view(self, request, object_id, verb):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+    def _posted_article(self, request, object_id):
+        """Return the article a POST to one of these views acts on, if the user may change it."""
         article = self._article_or_404(request, object_id)
         if not self.has_change_permission(request, article):
             raise PermissionDenied
+        return article
+
+    @method_decorator(require_POST)
+    def review_view(self, request, object_id, verb):
+        article = self._posted_article(request, object_id)
         try:
             if verb == "submit":
                 workflow.article_submit_changes(
@@ -83,12 +89,9 @@ class ReviewViewsMixin:
             self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(article))
 
+    @method_decorator(require_POST)
     def share_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        article = self._article_or_404(request, object_id)
-        if not self.has_change_permission(request, article):
-            raise PermissionDenied
+        article = self._posted_article(request, object_id)
         try:
             hours = int(request.POST.get("hours", settings.PREVIEW_LINK_DEFAULT_HOURS))
         except ValueError:
