@@ -227,6 +227,12 @@ class ArticleVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     comment = models.CharField(max_length=300, blank=True)
+    withdrawn = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="What editors took back from this version since it went live: note uids and mention ids.",
+    )
 
     objects = ArticleVersionQuerySet.as_manager()
 

@@ -6,13 +6,17 @@ mentions). Readers see its live version, an `ArticleVersion` written here when a
     article_publish_version(article, user=…, comment=…) -> ArticleVersion   # freeze the working copy
     article_content(article) -> dict                    # the working copy as a version would hold it
     published_article(version) -> PublishedArticle      # a version read back, as pages and the API use it
+    live_content(version) -> dict                       # its content less what was withdrawn since
+    version_withdraw(article_id, notes=…, mentions=…)   # take a note or a mention back at once
     publish_missing_versions() -> int                   # after loading a fixture of published articles
 
 A version's `content` holds the article's fields, its sections and paragraphs with their ids and anchors,
 its public notes and, from every receiver of `version_composing` (landscape adds the confirmed mentions
 with the entities' names), whatever else the article page shows. Reading a version back filters what was
-withdrawn since: a note made internal or deleted, an entity unpublished (`landscape.publication`), so a
-withdrawal takes effect at once while additions wait for the next publish.
+withdrawn since: a note made internal or deleted, a mention rejected or deleted, an entity unpublished
+(`landscape.publication`), so a withdrawal takes effect at once while additions wait for the next publish.
+What was withdrawn stays withdrawn (`ArticleVersion.withdrawn`, written by `version_withdraw`): a note made
+internal and then public again, or a mention rejected and confirmed again, returns only with a publish.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ FORMAT = 1
 version_composing = Signal()
 # Sent with `version` once a version went live, e.g. to index it for search.
 version_published = Signal()
+# Sent with `version` when something it shows was taken back (`version_withdraw`).
+version_withdrawn = Signal()
 
 ARTICLE_FIELDS = ("title", "slug", "summary", "language", *Article.PROVENANCE_FIELDS)
 NOTE_FIELDS = ("kind", "body", "exact", "prefix", "suffix", "start", "end", "orphaned")
@@ -120,6 +126,62 @@ def article_publish_version(article: Article, *, user=None, comment: str = "") -
     return version
 
 
+def version_withdraw(article_id: int | None, *, notes=(), mentions=()) -> ArticleVersion | None:
+    """Take notes (by uid) and mentions (by id) back from the live version of an article, at once.
+
+    Only what the live version holds is recorded; return the version when that changed it. Readers stop
+    seeing them at once; they return only when an editor publishes the article again.
+    """
+    asked = {"notes": {str(uid) for uid in notes}, "mentions": set(mentions)}
+    if article_id is None or not any(asked.values()):
+        return None
+    live = ArticleVersion.objects.filter(live_for__pk=article_id)
+    # Most calls concern what no live version holds (an internal note, an unpublished article): no lock.
+    if not _withdrawable(live.only("content", "withdrawn").first(), asked):
+        return None
+    with transaction.atomic():
+        version = live.select_for_update().first()
+        added = _withdrawable(version, asked)
+        if not added:
+            return None
+        version.withdrawn = {
+            kind: sorted(set(version.withdrawn.get(kind, [])) | added[kind]) for kind in ("notes", "mentions")
+        }
+        version.save(update_fields=["withdrawn"])
+    version_withdrawn.send(sender=ArticleVersion, version=version)
+    return version
+
+
+def live_content(version: ArticleVersion) -> dict:
+    """Return a version's content less what was withdrawn since: what readers are shown of it now.
+
+    Entities unpublished since are not taken out here: they are the landscape's state, not the version's.
+    """
+    withdrawn = version.withdrawn or {}
+    if not any(withdrawn.values()):
+        return version.content
+    notes, mentions = set(withdrawn.get("notes", [])), set(withdrawn.get("mentions", []))
+    content = version.content
+    return {
+        **content,
+        "notes": [note for note in content.get("notes", []) if note["uid"] not in notes],
+        "mentions": [item for item in content.get("mentions", []) if item.get("id") not in mentions],
+    }
+
+
+def _withdrawable(version: ArticleVersion | None, asked: dict[str, set]) -> dict[str, set] | None:
+    """Return what of `asked` the version holds and has not withdrawn yet, or None if nothing."""
+    if version is None:
+        return None
+    content = version.content
+    held = {
+        "notes": {item["uid"] for item in content.get("notes", [])},
+        "mentions": {item.get("id") for item in content.get("mentions", [])} - {None},
+    }
+    added = {kind: (asked[kind] & held[kind]) - set(version.withdrawn.get(kind, [])) for kind in held}
+    return added if any(added.values()) else None
+
+
 def publish_missing_versions(*, comment: str = "Published as loaded") -> int:
     """Give every published or scheduled article without a live version one, as `loaddata` leaves them.
 
@@ -147,7 +209,8 @@ class PublishedArticle:
     """A version read back: unsaved model instances holding what was published, minus what was withdrawn.
 
     `article` carries the frozen fields, with `updated_at` the time the version went live; each section's
-    paragraphs are in `section.published_paragraphs`; `notes` are the public notes still public now.
+    paragraphs are in `section.published_paragraphs`; `notes` are the public notes still public now;
+    `content` is the version's content less what was withdrawn since (`live_content`).
     """
 
     version: ArticleVersion
@@ -204,7 +267,7 @@ def published_article(version: ArticleVersion) -> PublishedArticle:
 
     A version not saved (`working_version`) reads the same way: that is what a preview shows.
     """
-    content = version.content
+    content = live_content(version)
     fields = content["article"]
     article = Article(
         pk=version.article_id,
@@ -290,6 +353,19 @@ def article_touched(article_id: int | None) -> None:
 def _article_part_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         article_touched(instance.article_id)
+
+
+@receiver(post_save, sender=Annotation, dispatch_uid="publication_note_withdrawn_on_save")
+def _note_saved(sender, instance, raw=False, **kwargs):
+    # A public note made internal leaves the live version for good: making it public again is a change
+    # that waits for the next publish, like any other.
+    if not raw and instance.visibility != Annotation.Visibility.PUBLIC:
+        version_withdraw(instance.article_id, notes=[instance.uid])
+
+
+@receiver(post_delete, sender=Annotation, dispatch_uid="publication_note_withdrawn_on_delete")
+def _note_deleted(sender, instance, **kwargs):
+    version_withdraw(instance.article_id, notes=[instance.uid])
 
 
 @receiver(post_save, sender=Paragraph, dispatch_uid="publication_paragraph_saved")

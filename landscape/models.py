@@ -9,6 +9,7 @@ below, so nothing unpublished is ever named from its own record.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,7 +17,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from articles.anchoring import CONTEXT_LENGTH
-from articles.models import Article, Paragraph
+from articles.models import Article, ArticleVersion, Paragraph
 
 
 def _in_published_articles(prefix: str = "") -> Q:
@@ -456,7 +457,8 @@ class Figure(models.Model):
         indexes = [models.Index(fields=["chart_group"], name="figure_chart_group_idx")]
 
     def __str__(self):
-        return f"{self.label}: {self.value.normalize():f}{self.unit}"
+        # An unsaved figure may hold the int or str it was given; a saved one, a Decimal.
+        return f"{self.label}: {Decimal(str(self.value)).normalize():f}{self.unit}"
 
     def get_absolute_url(self):
         return self.paragraph.get_absolute_url()
@@ -653,4 +655,103 @@ class Mention(models.Model):
 
     def matches(self, paragraph_text: str) -> bool:
         """Tell whether the span still covers the text it was found on."""
+        return paragraph_text[self.start : self.end] == self.text
+
+
+class LiveParagraphQuerySet(models.QuerySet):
+    def public(self):
+        """The paragraphs readers see: those the live version of a published article holds."""
+        return self.filter(article__in=Article.objects.published())
+
+    def reading_order(self):
+        """Newest article first, each in the order its live version reads."""
+        return self.order_by(*LiveParagraph.READING_ORDER)
+
+
+class LiveParagraph(models.Model):
+    """A paragraph as the live version of its article holds it: where public quotes, figures and mentions cite.
+
+    Derived, never edited: `landscape.citations` rewrites an article's rows whenever one of its versions
+    goes live, so lists join the text readers see (the live title, slug and anchors) in SQL, without
+    reading every version's content. The key is the paragraph's id, kept without a constraint: the working
+    copy's paragraph may be changed or deleted while the live version still shows it.
+    """
+
+    paragraph = models.OneToOneField(
+        Paragraph,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="live_place",
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(ArticleVersion, on_delete=models.CASCADE, related_name="+")
+    publish_at = models.DateTimeField(help_text="The live version's date, as lists sort it.")
+    sequence = models.PositiveIntegerField(help_text="The paragraph's place in the version's reading order.")
+    anchor = models.CharField(max_length=32)
+    text = models.TextField()
+
+    # Newest article first, then the article's reading order: every list of cited rows sorts so.
+    READING_ORDER = ("-publish_at", "-article_id", "sequence")
+
+    objects = LiveParagraphQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-article_id", "sequence"]
+        indexes = [
+            models.Index(fields=["-publish_at", "-article", "sequence"], name="live_paragraph_order_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.anchor}: {self.text[:40]}"
+
+    def get_absolute_url(self):
+        return f"{self.version.get_absolute_url()}#{self.anchor}"
+
+
+class LiveMention(models.Model):
+    """A confirmed mention as the live version of its article publishes it, less what was withdrawn since.
+
+    Derived with `LiveParagraph`: a company's or person's "cited in" list reads these. The entity is kept
+    without a constraint, as the version names it; only published ones are shown.
+    """
+
+    paragraph = models.ForeignKey(LiveParagraph, on_delete=models.CASCADE, related_name="mentions")
+    mention_id = models.PositiveBigIntegerField(
+        null=True, help_text="The working copy's mention the version froze; it may be gone since."
+    )
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["paragraph", "start"]
+        indexes = [
+            models.Index(fields=["company", "paragraph"], name="live_mention_company_idx"),
+            models.Index(fields=["person", "paragraph"], name="live_mention_person_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.text} ({self.start}–{self.end})"
+
+    def matches(self, paragraph_text: str) -> bool:
+        """Tell whether the span covers the text it was published on."""
         return paragraph_text[self.start : self.end] == self.text

@@ -2,9 +2,10 @@
 
 `articles.publication` freezes an article when an editor publishes it; the receiver here adds the
 confirmed mentions with the names of the companies and people they link to, as they were then. Reading a
-version back, `published_mentions` keeps those of entities still published: unpublishing a company or a
-person takes its links off every published article at once. Mention edits touch the article's working
-copy, so the admin can tell it has unpublished changes.
+version back, `published_mentions` keeps those of entities still published and not withdrawn since:
+unpublishing a company or a person takes its links off every published article at once, and so does
+rejecting or deleting a mention (`articles.publication.version_withdraw`). Mention edits touch the
+article's working copy, so the admin can tell it has unpublished changes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.dispatch import receiver
 
 from articles.checks import Finding, prepublish_checking
 from articles.models import Paragraph
-from articles.publication import PublishedArticle, article_touched, version_composing
+from articles.publication import PublishedArticle, article_touched, version_composing, version_withdraw
 
 from .models import Company, Mention, Person
 from .selectors import mentions_needing_review
@@ -40,6 +41,7 @@ def article_mentions_content(article) -> list[dict]:
         entity = mention.entity
         content.append(
             {
+                "id": mention.pk,
                 "paragraph": mention.paragraph_id,
                 "start": mention.start,
                 "end": mention.end,
@@ -95,6 +97,23 @@ def published_mentions(published: PublishedArticle) -> dict[int, list[Mention]]:
 def _mention_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         article_touched(mention_article_id(instance))
+
+
+@receiver(post_save, sender=Mention, dispatch_uid="landscape_mention_withdrawn_on_save")
+def _mention_saved(sender, instance, created=False, raw=False, **kwargs):
+    # Rejected, or reopened by an editor: off the live version at once. A mention that lost its place in
+    # the working copy (a review reason) still stands where the live version shows it.
+    if raw or created or instance.status == Mention.Status.CONFIRMED:
+        return
+    if instance.status == Mention.Status.REJECTED or not instance.review_reason:
+        version_withdraw(mention_article_id(instance), mentions=[instance.pk])
+
+
+@receiver(post_delete, sender=Mention, dispatch_uid="landscape_mention_withdrawn_on_delete")
+def _mention_deleted(sender, instance, **kwargs):
+    # One rejected or reopened was withdrawn then; a suggestion never was published.
+    if Mention.Status.CONFIRMED in (instance.status, instance.status_before_review):
+        version_withdraw(mention_article_id(instance), mentions=[instance.pk])
 
 
 def mention_article_id(mention: Mention) -> int | None:

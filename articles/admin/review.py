@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from .. import workflow
 from ..models import ArticleVersion, ChangeReview
 from ..previews import preview_link_token
-from ..publication import article_content
+from ..publication import article_content, live_content
 from .compare import compare_contents
 from .forms import messages_of
 
@@ -56,7 +56,7 @@ class ReviewViewsMixin:
         if article.live_version is None:
             context["not_live"] = True
         else:
-            context.update(compare_contents(article.live_version.content, article_content(article)))
+            context.update(compare_contents(live_content(article.live_version), article_content(article)))
         return TemplateResponse(request, "admin/articles/article/changes.html", context)
 
     def _posted_article(self, request, object_id):

@@ -50,6 +50,8 @@ class World:
     markers: dict[int, list[str]] = field(default_factory=dict)
     # What names an entity from its own record: its names, aliases and, for a company, its products.
     names: dict[Company | Person, list[str]] = field(default_factory=dict)
+    # Notes made internal since the world was published: withdrawn until an editor publishes again.
+    withdrawn: set = field(default_factory=set)
 
     def article_of(self, annotation: Annotation) -> Article:
         return next(article for article in self.articles if article.pk == annotation.article_id)
@@ -152,6 +154,8 @@ def apply(world: World, article_plan, company_plan, person_plan, annotation_plan
     for annotation, visibility in zip(world.annotations, annotation_plan, strict=True):
         annotation.visibility = visibility
         annotation.save()
+        if visibility != Annotation.Visibility.PUBLIC:
+            world.withdrawn.add(annotation.uid)
 
 
 def surfaces(world: World) -> list[str]:
@@ -244,7 +248,9 @@ def test_nothing_unpublished_or_internal_is_ever_served(
         assert entity.get_absolute_url() not in served
     for annotation in world.annotations:
         shown = (
-            annotation.visibility == Annotation.Visibility.PUBLIC and world.article_of(annotation).is_public
+            annotation.visibility == Annotation.Visibility.PUBLIC
+            and annotation.uid not in world.withdrawn
+            and world.article_of(annotation).is_public
         )
         assert (str(annotation.uid) in served) == shown
         assert (annotation.body in served) == shown

@@ -1,13 +1,14 @@
 """Property: whatever editors and contributors do to an article, every public surface shows its last publish.
 
 The steps are a newsroom's: edits of the title, the summary and a paragraph; notes added, hidden, shown
-again, rewritten and deleted; mentions added; companies unpublished, renamed and published again;
-publishes, schedules, archives, submissions and returns to draft; restores of an earlier revision through
+again, rewritten and deleted; mentions added, rejected, confirmed again and deleted; companies
+unpublished, renamed and published again; publishes, schedules, archives, submissions and returns to draft; restores of an earlier revision through
 the admin's history; contributors trying what only editors may. A model keeps the working copy and what
 the last publish froze. After every step each surface (the article page and its JSON-LD, the API
 document and list, the Atom feed, the sitemap, search as page and API, the home page and the article
-list) shows exactly the frozen version, less what was withdrawn since (a note no longer public, a company
-unpublished, the article no longer public), and nothing else.
+list) shows exactly the frozen version, less what was withdrawn since (a note made internal or deleted, a
+mention rejected or deleted, a company unpublished, the article no longer public), and nothing else. What
+was withdrawn stays withdrawn until the next publish, whatever is done to it in the working copy.
 
 Every title, summary, paragraph and note body carries a marker of its own, `zq` and four letters: a word
 of its own to the search index, and a string no other text holds, so which edits a surface shows is read
@@ -52,7 +53,8 @@ from articles.workflow import (
     article_schedule,
     article_submit,
 )
-from landscape.models import Company
+from landscape.models import Company, Mention
+from landscape.services import mention_set_status
 from tests.admin_support import posted_form
 from tests.factories import make_annotation, make_company, make_mention
 
@@ -133,7 +135,10 @@ class PublishedVersions(RuleBasedStateMachine):
         # The working copy as the model has it; `frozen` is what the last publish or schedule froze.
         self.working = {"title": f"百模觀察 {self.marker()}", "summary": f"本文摘要 {self.marker()}"}
         self.notes: dict[str, Note] = {}  # uid → note, every visibility
-        self.mentions: set[tuple[str, int]] = set()  # (paragraph anchor, company index)
+        self.mentions: set[tuple[str, int]] = set()  # (paragraph anchor, company index), confirmed
+        self.rejected: set[tuple[str, int]] = set()
+        # What was taken back from the live version since the last publish: note uids, mention keys.
+        self.withdrawn: set = set()
         self.published = [True for _ in self.companies]
         self.company_names = list(COMPANY_WORDS)
         self.revisions: dict[int, dict] = {}  # article Version pk → the text it holds
@@ -203,6 +208,7 @@ class PublishedVersions(RuleBasedStateMachine):
             "mentions": {(anchor, c): self.company_names[c] for anchor, c in self.mentions},
             "version": version,
         }
+        self.withdrawn = set()
 
     def record_revisions(self) -> None:
         """Note what each revision recorded since the last step holds: the working copy as it is now."""
@@ -220,12 +226,12 @@ class PublishedVersions(RuleBasedStateMachine):
         frozen = self.frozen
         return {
             **frozen,
-            "notes": {
-                uid: body
-                for uid, body in frozen["notes"].items()
-                if uid in self.notes and self.notes[uid].public
+            "notes": {uid: body for uid, body in frozen["notes"].items() if uid not in self.withdrawn},
+            "mentions": {
+                key: name
+                for key, name in frozen["mentions"].items()
+                if self.published[key[1]] and key not in self.withdrawn
             },
-            "mentions": {key: name for key, name in frozen["mentions"].items() if self.published[key[1]]},
         }
 
     def edit(self, who: str, comment: str, change, **working) -> None:
@@ -290,6 +296,8 @@ class PublishedVersions(RuleBasedStateMachine):
         annotation = self._annotation(data)
         note = self.notes[str(annotation.uid)]
         note.public = not note.public
+        if not note.public:
+            self.withdraw(str(annotation.uid))
         annotation.visibility = (
             Annotation.Visibility.PUBLIC if note.public else Annotation.Visibility.INTERNAL
         )
@@ -309,17 +317,57 @@ class PublishedVersions(RuleBasedStateMachine):
         annotation = self._annotation(data)
         annotation.delete()
         del self.notes[str(annotation.uid)]
+        self.withdraw(str(annotation.uid))
+
+    def withdraw(self, key) -> None:
+        """Model a withdrawal: what the live version holds of it leaves readers until the next publish."""
+        if key in self.frozen.get("notes", {}) or key in self.frozen.get("mentions", {}):
+            self.withdrawn.add(key)
 
     @rule(index=PARAGRAPHS, company=COMPANIES)
     def mention_company(self, index, company):
         """Confirm a mention of a published company where the paragraph names it, once per span."""
         anchor = self.anchors[index]
-        if (anchor, company) in self.mentions or not self.published[company]:
+        if (anchor, company) in self.mentions | self.rejected or not self.published[company]:
             return
         word = COMPANY_WORDS[company]
         at = HEAD.index(word)
         make_mention(self.paragraph(anchor), at, at + len(word), company=self.companies[company])
         self.mentions.add((anchor, company))
+
+    def _mention(self, key: tuple[str, int]) -> Mention:
+        anchor, company = key
+        return Mention.objects.get(paragraph__anchor=anchor, company=self.companies[company])
+
+    @precondition(lambda self: self.mentions)
+    @rule(data=st.data())
+    def reject_mention(self, data):
+        key = data.draw(st.sampled_from(sorted(self.mentions)))
+        mention_set_status(
+            mention=self._mention(key), status=Mention.Status.REJECTED, user=self.users["editor"]
+        )
+        self.mentions.discard(key)
+        self.rejected.add(key)
+        self.withdraw(key)
+
+    @precondition(lambda self: self.rejected)
+    @rule(data=st.data())
+    def confirm_mention_again(self, data):
+        key = data.draw(st.sampled_from(sorted(self.rejected)))
+        mention_set_status(
+            mention=self._mention(key), status=Mention.Status.CONFIRMED, user=self.users["editor"]
+        )
+        self.rejected.discard(key)
+        self.mentions.add(key)
+
+    @precondition(lambda self: self.mentions | self.rejected)
+    @rule(data=st.data())
+    def delete_mention(self, data):
+        key = data.draw(st.sampled_from(sorted(self.mentions | self.rejected)))
+        self._mention(key).delete()
+        self.mentions.discard(key)
+        self.rejected.discard(key)
+        self.withdraw(key)
 
     # --- the landscape ----------------------------------------------------------------------------------
 
