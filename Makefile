@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[3-9]*/bin/python3 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 2>/dev/null | sort -rV); do \
 	command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$c; break; }; done)
 
-.PHONY: help run test lint format check-python serve seed editor install install-dev browsers
+.PHONY: help run test lint format check-python serve seed editor install install-dev browsers stack-deps
 
 help:
 	@echo "make run   - set up on SQLite, load the seed content and serve http://127.0.0.1:$(PORT)"
@@ -52,8 +52,18 @@ run: seed editor
 browsers:
 	@bash scripts/install-browser-deps
 
-test: install-dev browsers
+# The front-cache tests run the production topology with Debian's Varnish (scripts/stack).
+stack-deps:
+	@bash scripts/install-stack-deps
+
+test: install-dev browsers stack-deps
 	$(VPY) -m pytest
+
+# The benchmark (bench/run.py, with Debian's wrk): the production stack under load; e.g. BENCH_ARGS="--scale".
+.PHONY: bench
+bench: install
+	@bash scripts/install-bench-deps
+	$(VPY) bench/run.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(VPY) -m ruff check .

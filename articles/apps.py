@@ -8,8 +8,9 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        # Connect the receivers that keep annotations attached when paragraphs change.
-        from . import annotations  # noqa: F401
+        # Connect the receivers that keep annotations attached when paragraphs change, and those that
+        # tell the front cache what to drop when what readers see changes.
+        from . import annotations, frontcache  # noqa: F401
 
         # Connect the receivers that tell a working copy changed since its live version.
         from .publication import publish_missing_after_migrate

@@ -1,13 +1,54 @@
-from django.contrib.sitemaps import Sitemap
+from datetime import datetime
+from functools import cached_property
+
+from django.db.models import Count, Max
+from django.urls import reverse
+
+from core.sitemaps import SummarisedSitemap
 
 from .models import ArticleVersion
 
 
-class ArticleSitemap(Sitemap):
+class ArticleSitemap(SummarisedSitemap):
+    """Every published article at its current address, modified when its live version was published."""
+
     changefreq = "weekly"
+    latest_field = "published_at"
 
     def items(self):
-        return ArticleVersion.objects.live().defer("content").newest_first()
+        # In the articles' own order, so that a new article lands in the last file and the others stay put.
+        return ArticleVersion.objects.live().only("slug", "published_at").order_by("article_id")
 
     def lastmod(self, item):
-        return item.updated_at
+        return item.published_at
+
+
+class TopicSitemap(SummarisedSitemap):
+    """Every topic some published article has, modified when the latest of those articles was published."""
+
+    changefreq = "daily"
+
+    @staticmethod
+    def _tagged():
+        return ArticleVersion.topics.through.objects.filter(articleversion__in=ArticleVersion.objects.live())
+
+    def items(self):
+        return (
+            self._tagged()
+            .values("topic__slug")
+            .annotate(latest=Max("articleversion__published_at"))
+            .order_by("topic__slug")
+        )
+
+    @cached_property
+    def summary(self) -> tuple[int, datetime | None]:
+        found = self._tagged().aggregate(
+            count=Count("topic", distinct=True), latest=Max("articleversion__published_at")
+        )
+        return found["count"], found["latest"]
+
+    def location(self, item):
+        return reverse("topic", kwargs={"slug": item["topic__slug"]})
+
+    def lastmod(self, item):
+        return item["latest"]

@@ -5,9 +5,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
-from ninja.renderers import JSONRenderer
 
-from core.apitools import INVALID_PARAMETER, PROBLEM_CONTENT_TYPE, ProblemError, problem_response
+from core.apitools import (
+    INVALID_PARAMETER,
+    PROBLEM_CONTENT_TYPE,
+    ProblemError,
+    UnicodeJSONRenderer,
+    problem_response,
+)
 from core.ratelimit import ApiThrottle, too_many_requests
 from landscape.api import router as landscape_router
 from reader.api import router as articles_router
@@ -17,7 +22,10 @@ DESCRIPTION = """\
 Read-only access to Baimo's published articles, their public annotations and mentions, and the
 companies, people, quotes and figures they describe.
 
-* Lists are pages, `{"count": n, "items": [...]}`, chosen with `limit` (1–100, default 20) and `offset`.
+* Lists are pages, `{"count": n, "count_is_exact": true, "next": "…", "items": [...]}`, chosen with `limit`
+  (1–100, default 20) and either `offset` or `cursor`. Pass a page's `next` as `cursor` for the page after
+  it: a deep page then costs what the first does. A cursor is opaque and serves its own list and ordering;
+  any other is a 400 problem. Counts stop at 10,000 (`count_is_exact` false beyond). Search pages by offset.
 * `ordering` takes one of the values each list documents; anything else is a 400 problem.
 * `variant=zh-hans` or `variant=zh-hant` returns Chinese text in Simplified or Traditional script.
 * Every successful GET carries `ETag`, `Last-Modified` and `Cache-Control`; send `If-None-Match` or
@@ -25,11 +33,6 @@ companies, people, quotes and figures they describe.
 * Errors are `application/problem+json` (RFC 9457).
 * Anonymous clients are rate limited; a `429` problem says when to retry in `Retry-After`.
 """
-
-
-class UnicodeJSONRenderer(JSONRenderer):
-    # Chinese text as UTF-8, not \u escapes: a third of the bytes, and readable in a terminal.
-    json_dumps_params = {"ensure_ascii": False}
 
 
 class BaimoAPI(NinjaAPI):

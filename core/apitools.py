@@ -1,13 +1,20 @@
 """Pieces every API router shares: problem details, pagination, ordering and the script variant."""
 
+import hashlib
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from functools import reduce
 from http import HTTPStatus
+from operator import or_
 from typing import Annotated, Any, Literal
 
-from django.db.models import Model, QuerySet
+from django.core import signing
+from django.db.models import F, Model, OrderBy, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Schema
-from ninja.pagination import LimitOffsetPagination
+from ninja.pagination import LimitOffsetPagination, PaginationBase
+from ninja.renderers import JSONRenderer
 from pydantic import AfterValidator, ValidationInfo, WithJsonSchema
 
 from core.variants import VARIANTS, convert
@@ -21,6 +28,8 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # A bound on offset keeps absurd values from reaching the database as an integer overflow.
 MAX_OFFSET = 1_000_000
+# Counting stops here: beyond, a list says "at least this many" (`count_is_exact` false), not scan it all.
+COUNT_LIMIT = 10_000
 
 
 class ParameterProblem(Schema):
@@ -139,6 +148,172 @@ class Page(LimitOffsetPagination):
         super().__init__(max_limit=MAX_PAGE_SIZE, **kwargs)
 
 
+def capped_count(queryset: QuerySet) -> tuple[int, bool]:
+    """Count `queryset` up to COUNT_LIMIT: return the count and whether it is exact."""
+    counted = queryset.order_by()[: COUNT_LIMIT + 1].count()
+    return (counted, True) if counted <= COUNT_LIMIT else (COUNT_LIMIT, False)
+
+
+_CURSOR_SALT = "core.apitools.cursor"
+_KEY = "_cursor_key_{}"
+
+
+def _ordering_terms(queryset: QuerySet) -> list[OrderBy]:
+    """Return the queryset's ordering as expressions, ending with the primary key so that it is total."""
+    terms = []
+    for item in queryset.query.order_by or queryset.model._meta.ordering:
+        if isinstance(item, str):
+            terms.append(OrderBy(F(item.removeprefix("-")), descending=item.startswith("-")))
+        else:
+            terms.append(item if isinstance(item, OrderBy) else item.asc())
+    last = terms[-1].expression if terms else None
+    if not (isinstance(last, F) and last.name in ("pk", queryset.model._meta.pk.name)):
+        terms.append(OrderBy(F("pk")))
+    return terms
+
+
+def _encode_key(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    return value
+
+
+def _decode_key(value: Any) -> Any:
+    if isinstance(value, dict):
+        ((kind, text),) = value.items()
+        return {"datetime": datetime.fromisoformat, "date": date.fromisoformat, "decimal": Decimal}[kind](
+            text
+        )
+    return value
+
+
+def _beyond(name: str, term: OrderBy, value: Any) -> Q | None:
+    """Return the condition that a row's key `name` sorts strictly after `value`, or None if none can."""
+    if value is None:
+        # Nulls sort last or first only where the ordering says so; a column it says nothing of holds none.
+        return Q(**{f"{name}__isnull": False}) if term.nulls_first else None
+    beyond = Q(**{f"{name}__{'lt' if term.descending else 'gt'}": value})
+    return beyond | Q(**{f"{name}__isnull": True}) if term.nulls_last else beyond
+
+
+def _after(terms: list[OrderBy], values: list[Any]) -> Q:
+    """Return the keyset condition: rows that sort after the row whose keys are `values`."""
+    branches, equal = [], Q()
+    for i, (term, value) in enumerate(zip(terms, values, strict=True)):
+        name = _KEY.format(i)
+        beyond = _beyond(name, term, value)
+        if beyond is not None:
+            branches.append(equal & beyond)
+        equal &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+    if not branches:
+        return Q(pk__in=[])
+    condition = reduce(or_, branches)
+    first, value = terms[0], values[0]
+    if value is not None and first.nulls_first is None and first.nulls_last is None:
+        # Redundant with the branches, but a bound on the leading key lets an index start at the cursor.
+        condition &= Q(**{f"{_KEY.format(0)}__{'lte' if first.descending else 'gte'}": value})
+    return condition
+
+
+class CursorPage(PaginationBase):
+    """Pages by `limit` and either `offset` or `cursor`: `{"count", "count_is_exact", "next", "items"}`.
+
+    `next` is an opaque, signed cursor naming the last item's keys in the list's ordering (which always
+    ends with the id); `?cursor=` continues after it with a keyset condition, so a deep page costs what the
+    first does. A cursor is bound to its list and ordering: any other, or a cursor altered, is a 400
+    problem naming `cursor`. Counting stops at COUNT_LIMIT (`count_is_exact` false beyond).
+    """
+
+    class Input(Schema):
+        limit: int = Field(
+            PAGE_SIZE,
+            ge=1,
+            le=MAX_PAGE_SIZE,
+            description=f"Items per page, 1 to {MAX_PAGE_SIZE}; more is a 422 problem, not a shorter page.",
+        )
+        offset: int = Field(
+            0,
+            ge=0,
+            le=MAX_OFFSET,
+            description="How many items to skip. Deep offsets cost more as they grow: follow `next` instead.",
+        )
+        cursor: str | None = Field(
+            None,
+            max_length=2000,
+            description="Continue after the page that gave this `next`, with the same filters and ordering. "
+            "Costs the same however deep; not combined with `offset`. Any other value is a 400 problem.",
+        )
+
+    class Output(Schema):
+        count: int = Field(
+            description=f"How many items the list holds, exact up to {COUNT_LIMIT:,}; "
+            "beyond, that number as a lower bound."
+        )
+        count_is_exact: bool = Field(description="False when the list holds more items than `count` says.")
+        next: str | None = Field(description="Pass as `cursor` for the following page; null on the last one.")
+        items: list[Any]
+
+    def paginate_queryset(self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any):
+        terms = _ordering_terms(queryset)
+        keyed = queryset.order_by(*terms).annotate(
+            **{_KEY.format(i): term.expression for i, term in enumerate(terms)}
+        )
+        limit = pagination.limit
+        if pagination.cursor is not None:
+            if pagination.offset:
+                raise InvalidParameter("offset", "a page follows either `offset` or `cursor`, not both.")
+            values = _read_cursor(pagination.cursor, request, terms)
+            found = list(keyed.filter(_after(terms, values))[: limit + 1])
+        else:
+            found = list(keyed[pagination.offset : pagination.offset + limit + 1])
+        items = found[:limit]
+        following = None
+        if len(found) > limit:
+            last = items[-1]
+            following = _write_cursor(
+                request, terms, [getattr(last, _KEY.format(i)) for i in range(len(terms))]
+            )
+        count, exact = capped_count(queryset)
+        return {"count": count, "count_is_exact": exact, "next": following, "items": items}
+
+
+def _ordering_fingerprint(terms: list[OrderBy]) -> str:
+    return hashlib.sha256(repr(terms).encode()).hexdigest()[:16]
+
+
+def _write_cursor(request: HttpRequest, terms: list[OrderBy], values: list[Any]) -> str:
+    payload = {
+        "list": request.path,
+        "order": _ordering_fingerprint(terms),
+        "keys": [_encode_key(v) for v in values],
+    }
+    return signing.dumps(payload, salt=_CURSOR_SALT, compress=True)
+
+
+def _read_cursor(cursor: str, request: HttpRequest, terms: list[OrderBy]) -> list[Any]:
+    try:
+        payload = signing.loads(cursor, salt=_CURSOR_SALT)
+    except signing.BadSignature:
+        raise InvalidParameter(
+            "cursor", "not a cursor this API gave out; start from the first page."
+        ) from None
+    if payload.get("list") != request.path or payload.get("order") != _ordering_fingerprint(terms):
+        raise InvalidParameter("cursor", "it was given for another list or ordering; use it with that one.")
+    try:
+        values = [_decode_key(value) for value in payload["keys"]]
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        raise InvalidParameter(
+            "cursor", "not a cursor this API gave out; start from the first page."
+        ) from None
+    if len(values) != len(terms):
+        raise InvalidParameter("cursor", "it was given for another list or ordering; use it with that one.")
+    return values
+
+
 # No slug holds a space, a control character (NUL cannot even reach PostgreSQL) or a slash. Written
 # with explicit code points so that JSON Schema (ECMA-262), pydantic and Python read it alike: `\w`
 # is ASCII-only in the first and Unicode in the others, and article slugs may be Unicode.
@@ -201,3 +376,17 @@ def _in_requested_script(value: str, info: ValidationInfo) -> str:
 # Prose fields are declared with this type, identifiers (slugs, anchors, URLs) stay plain `str`, so the
 # variant never rewrites an identifier.
 ScriptText = Annotated[str, AfterValidator(_in_requested_script)]
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """The API's JSON, with Chinese text as UTF-8 (not \\u escapes): a third of the bytes, and readable.
+
+    The one NinjaAPI renders with it (`config/api.py`), and so does what stores documents ahead
+    (`reader.api`), so a stored document is byte for byte the one the API would render.
+    """
+
+    json_dumps_params = {"ensure_ascii": False}
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset={self.charset}"

@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from core.apitools import (
     DETAIL_ERRORS,
     LIST_ERRORS,
-    Page,
+    CursorPage,
     QueryText,
     ScriptText,
     SlugFilter,
@@ -24,6 +24,8 @@ from core.apitools import (
 
 from .models import Company, Person, Product
 from .selectors import (
+    CITED_ORDER,
+    LIVE,
     published_companies,
     published_companies_in_full,
     published_figures,
@@ -64,11 +66,11 @@ PERSON_ORDERINGS = {
     "name_en": ("name_en", "pk"),
     "-name_en": ("-name_en", "-pk"),
 }
-_READING_ORDER = ("paragraph__section__position", "paragraph__position", "pk")
+# By the live version's date, each article in its reading order (landscape.selectors.CITED_ORDER).
 QUOTE_ORDERINGS = {
-    "-publish_at": ("-paragraph__section__article__publish_at", *_READING_ORDER),
-    "publish_at": ("paragraph__section__article__publish_at", *_READING_ORDER),
-    "-featured": ("-featured", "-paragraph__section__article__publish_at", *_READING_ORDER),
+    "-publish_at": CITED_ORDER,
+    "publish_at": (f"{LIVE}publish_at", f"{LIVE}article_id", f"{LIVE}sequence", "pk"),
+    "-featured": ("-featured", *CITED_ORDER),
 }
 FIGURE_ORDERINGS = {
     "chart_group": ("chart_group", "-value", "pk"),
@@ -230,23 +232,24 @@ class PersonDetail(PersonSummary):
 
 
 class CitedOut(Schema):
-    """What every cited item shares: the article and paragraph it comes from, and where to read it."""
+    """What every cited item shares: the live article and paragraph it comes from, and where to read it."""
 
     article: ArticleRef
     paragraph: str = Field(description="Anchor of the paragraph it comes from.")
     url: str = Field(description="The paragraph on the website.")
 
+    # Read from the live paragraph the selectors join (`paragraph.live_place`): what readers see.
     @staticmethod
     def resolve_article(obj):
-        return obj.paragraph.section.article
+        return obj.paragraph.live_place.version
 
     @staticmethod
     def resolve_paragraph(obj) -> str:
-        return obj.paragraph.anchor
+        return obj.paragraph.live_place.anchor
 
     @staticmethod
     def resolve_url(obj, context) -> str:
-        return _url(context, obj.get_absolute_url())
+        return _url(context, obj.paragraph.live_place.get_absolute_url())
 
 
 class QuoteOut(CitedOut):
@@ -337,7 +340,7 @@ class FigureFilters(Schema):
 
 
 @router.get("/companies", response={200: list[CompanySummary], **LIST_ERRORS}, summary="List companies")
-@paginate(Page)
+@paginate(CursorPage)
 def list_companies(request: HttpRequest, filters: Query[CompanyFilters]):
     """List published companies, by landscape layer then name unless `ordering` says otherwise."""
     companies = published_companies(layer=filters.layer, country=filters.country, q=filters.q)
@@ -353,7 +356,7 @@ def get_company(request: HttpRequest, slug: str = SlugPath, variant: Query[Varia
 
 
 @router.get("/people", response={200: list[PersonSummary], **LIST_ERRORS}, summary="List people")
-@paginate(Page)
+@paginate(CursorPage)
 def list_people(request: HttpRequest, filters: Query[PersonFilters]):
     """List published people by name."""
     people = published_people(q=filters.q, company=filters.company)
@@ -367,7 +370,7 @@ def get_person(request: HttpRequest, slug: str = SlugPath, variant: Query[Varian
 
 
 @router.get("/quotes", response={200: list[QuoteOut], **LIST_ERRORS}, summary="List quotes")
-@paginate(Page)
+@paginate(CursorPage)
 def list_quotes(request: HttpRequest, filters: Query[QuoteFilters]):
     """List the quotes of published articles, newest article first, in reading order within one."""
     quotes = published_quotes(speaker=filters.speaker, company=filters.company, article=filters.article)
@@ -381,7 +384,7 @@ def get_quote(request: HttpRequest, id: int = IdPath, variant: Query[Variant | N
 
 
 @router.get("/figures", response={200: list[FigureOut], **LIST_ERRORS}, summary="List figures")
-@paginate(Page)
+@paginate(CursorPage)
 def list_figures(request: HttpRequest, filters: Query[FigureFilters]):
     """List the figures of published articles, grouped by chart, biggest first."""
     figures = published_figures(

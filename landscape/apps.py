@@ -6,8 +6,9 @@ class LandscapeConfig(AppConfig):
     verbose_name = "Landscape"
 
     def ready(self):
-        # Connect what a published version holds of the landscape, and what keeps mentions on their text.
-        from . import mentions, publication  # noqa: F401
+        # Connect what a published version holds of the landscape, what keeps mentions on their text, and
+        # the live citations the landscape's lists join.
+        from . import citations, frontcache, mentions, publication  # noqa: F401
         from .versioning import register_versioned_models
 
         register_versioned_models()

@@ -1,4 +1,4 @@
-"""The quote list's filters, read from GET parameters."""
+"""The quote list's filters, read from GET parameters: speaker and company from a list, article by slug."""
 
 from django import forms
 
@@ -27,13 +27,17 @@ class QuoteFilterForm(forms.Form):
         empty_label="全部公司",
         error_messages={"invalid_choice": "找不到這家公司：「%(value)s」。請從清單中選擇，或清除篩選。"},
     )
+    # Named by a link from a quote, never chosen from a list of every article: the field rides along
+    # hidden while the reader changes the other filters.
     article = SlugChoiceField(
         queryset=None,
         to_field_name="slug",
         required=False,
         label="文章",
-        empty_label="全部文章",
-        error_messages={"invalid_choice": "找不到這篇文章：「%(value)s」。請從清單中選擇，或清除篩選。"},
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": "找不到這篇文章：「%(value)s」。請清除篩選，或從引語下的連結進入。"
+        },
     )
 
     def __init__(self, *args, **kwargs):

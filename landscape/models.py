@@ -669,7 +669,7 @@ class LiveParagraphQuerySet(models.QuerySet):
 
 
 class LiveParagraph(models.Model):
-    """A paragraph as the live version of its article holds it: where public quotes, figures and mentions cite.
+    """A paragraph as the live version of its article holds it: what public quotes, figures, mentions cite.
 
     Derived, never edited: `landscape.citations` rewrites an article's rows whenever one of its versions
     goes live, so lists join the text readers see (the live title, slug and anchors) in SQL, without

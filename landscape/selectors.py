@@ -1,7 +1,9 @@
 """Reads of the published landscape for pages and the API, each in a fixed number of queries.
 
 Filters name related entities by slug and only ever match published ones, so a filter cannot be used to
-learn that an unpublished company or person exists.
+learn that an unpublished company or person exists. What the landscape cites of articles (quotes, figures,
+an entity's mentions) is read from live versions (`LiveParagraph`, `LiveMention`, kept by
+`landscape.citations`): the title, slug and anchors readers see, never the working copy's.
 """
 
 from collections.abc import Iterable
@@ -11,11 +13,36 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from articles.models import Article, Paragraph
+from articles.models import Article, ArticleVersion, Paragraph
 from core.variants import VARIANTS, convert
 
 from .charts import chart_data_rows, chart_title, render_bar_chart
-from .models import Affiliation, Alias, Company, Figure, Mention, Person, Product, Quote
+from .models import (
+    Affiliation,
+    Alias,
+    Company,
+    Figure,
+    LiveMention,
+    LiveParagraph,
+    Mention,
+    Person,
+    Product,
+    Quote,
+)
+
+# How a quote or figure reaches the live paragraph it cites.
+LIVE = "paragraph__live_place__"
+# Newest article first, then the article's reading order, then the row: the order of every cited list.
+CITED_ORDER = (
+    *(
+        f"-{LIVE}{name[1:]}" if name.startswith("-") else f"{LIVE}{name}"
+        for name in LiveParagraph.READING_ORDER
+    ),
+    "pk",
+)
+# How many of a profile's quotes and figures its page shows; the quote and figure lists hold the rest.
+PROFILE_QUOTES = 10
+PROFILE_FIGURES = 20
 
 
 @dataclass
@@ -33,39 +60,51 @@ def landscape_layers() -> dict[str, Layer]:
     return layers
 
 
-@dataclass
-class CitedParagraph:
-    """A paragraph that mentions an entity, with the mentions found in it."""
+def live_cited(cited: QuerySet) -> QuerySet:
+    """Keep the quotes or figures whose paragraph the live version of a published article holds.
 
-    paragraph: Paragraph
-    mentions: list[Mention]
-
-
-def _cited_paragraphs(mentions: Iterable[Mention]) -> list[CitedParagraph]:
-    by_paragraph: dict[int, CitedParagraph] = {}
-    for mention in mentions:
-        cited = by_paragraph.setdefault(mention.paragraph_id, CitedParagraph(mention.paragraph, []))
-        cited.mentions.append(mention)
-    return list(by_paragraph.values())
-
-
-def _public_mentions_of(**entity) -> list[CitedParagraph]:
-    mentions = (
-        Mention.objects.public()
-        .filter(**entity)
-        .select_related("paragraph__section__article", "company", "person")
-        .order_by(
-            "-paragraph__section__article__publish_at",
-            "paragraph__section__position",
-            "paragraph__position",
-            "start",
-        )
+    Each comes with that live paragraph (`paragraph.live_place`) and its version, which give the title,
+    slug and anchor readers see; one whose paragraph the live version lacks would link to nothing.
+    """
+    return (
+        cited.filter(**{f"{LIVE}article__in": Article.objects.published()})
+        .select_related(f"{LIVE}version")
+        .defer("paragraph__text", f"{LIVE}text", f"{LIVE}version__content", f"{LIVE}version__withdrawn")
     )
-    return _cited_paragraphs(mentions)
+
+
+def _live_quotes() -> QuerySet[Quote]:
+    return live_cited(Quote.objects.select_related("speaker", "company"))
+
+
+def _live_figures() -> QuerySet[Figure]:
+    return live_cited(Figure.objects.select_related("company", "product__company"))
+
+
+def cited_paragraphs(**entity) -> QuerySet[LiveParagraph]:
+    """Return the live paragraphs that mention a company or person, newest article first.
+
+    Each carries the mentions of the entity its version published, in `entity_mentions`; page the result.
+    """
+    mentions = LiveMention.objects.filter(**entity)
+    return (
+        LiveParagraph.objects.public()
+        .filter(pk__in=mentions.values("paragraph_id"))
+        .select_related("version")
+        .defer("version__content", "version__withdrawn")
+        .prefetch_related(
+            Prefetch("mentions", queryset=mentions.order_by("start"), to_attr="entity_mentions")
+        )
+        .reading_order()
+    )
 
 
 def company_profile(*, slug: str) -> dict | None:
-    """Return a published company with everything its page shows, or None when none such is public."""
+    """Return a published company with everything its page shows, or None when none such is public.
+
+    Quotes and figures are the first few (one more tells whether there are others); the paragraphs that
+    mention the company come as a queryset for the page to number.
+    """
     company = (
         Company.objects.published()
         .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("kind", "name")), "aliases")
@@ -80,19 +119,14 @@ def company_profile(*, slug: str) -> dict | None:
         .select_related("person")
         .order_by("person__name_zh", "-start_year")
     )
-    quotes = Quote.objects.public().filter(company=company).for_listing()
-    figures = (
-        Figure.objects.public()
-        .filter(Q(company=company) | Q(product__company=company))
-        .for_listing()
-        .order_by("paragraph__section__position", "paragraph__position", "pk")
-    )
+    quotes = _live_quotes().filter(company=company).order_by(*CITED_ORDER)
+    figures = _live_figures().filter(Q(company=company) | Q(product__company=company)).order_by(*CITED_ORDER)
     return {
         "company": company,
         "affiliations": list(affiliations),
-        "quotes": list(quotes),
-        "figures": list(figures),
-        "cited_paragraphs": _public_mentions_of(company=company),
+        **_first(quotes, "quotes", PROFILE_QUOTES),
+        **_first(figures, "figures", PROFILE_FIGURES),
+        "cited": cited_paragraphs(company=company),
     }
 
 
@@ -109,48 +143,51 @@ def person_profile(*, slug: str) -> dict | None:
     )
     if person is None:
         return None
-    quotes = Quote.objects.public().filter(speaker=person).for_listing()
+    quotes = _live_quotes().filter(speaker=person).order_by(*CITED_ORDER)
     return {
         "person": person,
-        "quotes": list(quotes),
-        "cited_paragraphs": _public_mentions_of(person=person),
+        **_first(quotes, "quotes", PROFILE_QUOTES),
+        "cited": cited_paragraphs(person=person),
     }
 
 
+def _first(rows: QuerySet, name: str, size: int) -> dict:
+    """Return the first `size` rows under `name`, and under `more_<name>` whether there are others."""
+    found = list(rows[: size + 1])
+    return {name: found[:size], f"more_{name}": len(found) > size}
+
+
 def quote_filter_choices() -> dict:
-    """Return the speakers, companies and articles that have public quotes, for the filter form."""
-    public_quotes = Quote.objects.public()
+    """Return what the quote list's filter may name: speakers and companies with public quotes, articles.
+
+    Speakers and companies are chosen from a list, as many as the landscape holds; articles are named by
+    their live slug only (a link from a quote), so the filter never lists every article.
+    """
+    public_quotes = _live_quotes()
     return {
         "speakers": Person.objects.published().filter(Exists(public_quotes.filter(speaker=OuterRef("pk")))),
         "companies": Company.objects.published()
         .filter(Exists(public_quotes.filter(company=OuterRef("pk"))))
         .order_by("name_zh"),
-        "articles": Article.objects.published().filter(
-            Exists(public_quotes.filter(paragraph__section__article=OuterRef("pk")))
-        ),
+        "articles": ArticleVersion.objects.live().defer("content", "withdrawn"),
     }
 
 
-def quotes_filtered(*, speaker=None, company=None, article=None):
-    """Return the public quotes, narrowed to a speaker, a company and an article when given."""
-    quotes = Quote.objects.public().for_listing()
+def quotes_filtered(*, speaker=None, company=None, article: ArticleVersion | None = None):
+    """Return the public quotes, narrowed to a speaker, a company and an article's live version."""
+    quotes = _live_quotes()
     if speaker is not None:
         quotes = quotes.filter(speaker=speaker)
     if company is not None:
         quotes = quotes.filter(company=company)
     if article is not None:
-        quotes = quotes.filter(paragraph__section__article=article)
-    return quotes.order_by(
-        "-paragraph__section__article__publish_at",
-        "paragraph__section__position",
-        "paragraph__position",
-        "pk",
-    )
+        quotes = quotes.filter(**{f"{LIVE}version": article})
+    return quotes.order_by(*CITED_ORDER)
 
 
 def featured_quotes(*, limit: int = 5) -> list[Quote]:
-    """Return featured public quotes for the home page."""
-    return list(Quote.objects.public().filter(featured=True).for_listing()[:limit])
+    """Return featured public quotes for the home page, newest article first."""
+    return list(_live_quotes().filter(featured=True).order_by(*CITED_ORDER)[:limit])
 
 
 @dataclass
@@ -160,61 +197,64 @@ class Chart:
     figures: list[Figure]
     svg: SafeString
     rows: list[tuple[str, str]]
-
-    @property
-    def source(self) -> Paragraph:
-        return self.figures[0].paragraph
+    source_url: str = field(default="", kw_only=True)
+    source_title: str = field(default="", kw_only=True)
 
 
-def _chart(group: str, figures: list[Figure]) -> Chart:
+def _chart(group: str, figures: list[Figure], *, source_url: str, source_title: str) -> Chart:
     return Chart(
         group=group,
         title=chart_title(group),
         figures=figures,
         svg=render_bar_chart(figures),
         rows=chart_data_rows(figures),
+        source_url=source_url,
+        source_title=source_title,
     )
 
 
-def figures_overview() -> dict:
-    """Return every public figure, and a chart for each chart group."""
-    figures = list(
-        Figure.objects.public()
-        .for_listing()
-        .order_by(
-            "-paragraph__section__article__publish_at",
-            "paragraph__section__position",
-            "paragraph__position",
-            "pk",
-        )
-    )
+def figures_listed(*, company: Company | None = None) -> QuerySet[Figure]:
+    """Return the public figures in the order lists show them, narrowed to a company and its products."""
+    figures = _live_figures()
+    if company is not None:
+        figures = figures.filter(Q(company=company) | Q(product__company=company))
+    return figures.order_by(*CITED_ORDER)
+
+
+def figure_charts(figures: QuerySet[Figure]) -> list[Chart]:
+    """Return a chart for each chart group among `figures`, drawn from those figures only."""
     groups: dict[str, list[Figure]] = {}
-    for figure in figures:
-        if figure.chart_group:
-            groups.setdefault(figure.chart_group, []).append(figure)
-    return {
-        "figures": figures,
-        "charts": [_chart(group, members) for group, members in groups.items()],
-    }
+    for figure in figures.exclude(chart_group=""):
+        groups.setdefault(figure.chart_group, []).append(figure)
+    charts = []
+    for group, members in groups.items():
+        cited = members[0].paragraph.live_place
+        charts.append(
+            _chart(group, members, source_url=cited.get_absolute_url(), source_title=cited.version.title)
+        )
+    return charts
 
 
 def charts_for_paragraphs(paragraphs: Iterable[Paragraph]) -> dict[str, SafeString]:
     """Map a paragraph anchor to the chart HTML to show right after that paragraph, in one query.
 
     A chart stands where the article's lost image was: after the caption that follows the paragraph
-    holding its figures; without such a caption, right after that paragraph.
+    holding its figures; without such a caption, right after that paragraph. Its source is the paragraph
+    as given, the version being read, so the chart cites what the reader sees.
     """
     paragraphs = list(paragraphs)
     if not paragraphs:
         return {}
+    given = {paragraph.pk: paragraph for paragraph in paragraphs}
     figures = (
         Figure.objects.public()
         .filter(paragraph__in=paragraphs)
         .exclude(chart_group="")
-        .select_related("company", "product", "paragraph__section__article")
+        .select_related("company", "product")
     )
     groups: dict[tuple[int, str], list[Figure]] = {}
     for figure in figures:
+        figure.paragraph = given[figure.paragraph_id]
         groups.setdefault((figure.paragraph_id, figure.chart_group), []).append(figure)
     if not groups:
         return {}
@@ -225,7 +265,11 @@ def charts_for_paragraphs(paragraphs: Iterable[Paragraph]) -> dict[str, SafeStri
         i = position[paragraph_id]
         following = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
         host = following if following and following.kind == Paragraph.Kind.CAPTION else paragraphs[i]
-        charts.setdefault(host.anchor, []).append(_chart(group, members))
+        source = members[0].paragraph
+        chart = _chart(
+            group, members, source_url=source.get_absolute_url(), source_title=source.section.article.title
+        )
+        charts.setdefault(host.anchor, []).append(chart)
     return {
         anchor: render_to_string("landscape/_charts.html", {"charts": host_charts})
         for anchor, host_charts in charts.items()
@@ -341,14 +385,14 @@ def published_people_in_full() -> QuerySet[Person]:
 def published_quotes(
     *, speaker: str | None = None, company: str | None = None, article: str | None = None
 ) -> QuerySet[Quote]:
-    """Return the quotes of published articles, narrowed by speaker, company and article slugs."""
-    quotes = Quote.objects.public().for_listing()
+    """Return the quotes of live versions, narrowed by speaker, company and the article's live slug."""
+    quotes = _live_quotes()
     if speaker:
         quotes = quotes.filter(speaker__in=Person.objects.published().filter(slug=speaker))
     if company:
         quotes = quotes.filter(company__in=Company.objects.published().filter(slug=company))
     if article:
-        quotes = quotes.filter(paragraph__section__article__slug=article)
+        quotes = quotes.filter(**{f"{LIVE}version__slug": article})
     return quotes
 
 
@@ -359,18 +403,18 @@ def published_figures(
     article: str | None = None,
     chart_group: str | None = None,
 ) -> QuerySet[Figure]:
-    """Return the figures of published articles, narrowed by company, product, article and chart group.
+    """Return the figures of live versions, narrowed by company, product, article slug and chart group.
 
     A company's figures include those of its products.
     """
-    figures = Figure.objects.public().for_listing()
+    figures = _live_figures()
     if company:
         published = Company.objects.published().filter(slug=company)
         figures = figures.filter(Q(company__in=published) | Q(product__company__in=published))
     if product:
         figures = figures.filter(product__in=Product.objects.public().filter(slug=product))
     if article:
-        figures = figures.filter(paragraph__section__article__slug=article)
+        figures = figures.filter(**{f"{LIVE}version__slug": article})
     if chart_group:
         figures = figures.filter(chart_group=chart_group)
     return figures

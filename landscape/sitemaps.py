@@ -1,17 +1,17 @@
-from django.contrib.sitemaps import Sitemap
+from core.sitemaps import SummarisedSitemap
 
 from .models import Company, Person
 
 
-class CompanySitemap(Sitemap):
+class CompanySitemap(SummarisedSitemap):
     changefreq = "monthly"
 
     def items(self):
-        return Company.objects.published().order_by("slug")
+        return Company.objects.published().only("slug").order_by("pk")
 
 
-class PersonSitemap(Sitemap):
+class PersonSitemap(SummarisedSitemap):
     changefreq = "monthly"
 
     def items(self):
-        return Person.objects.published().order_by("slug")
+        return Person.objects.published().only("slug").order_by("pk")

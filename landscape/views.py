@@ -1,13 +1,23 @@
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from core.paging import page_or_404
 from core.structured_data import json_ld_script, organization_json_ld, person_json_ld
 
 from .forms import QuoteFilterForm
-from .selectors import company_profile, figures_overview, landscape_layers, person_profile, quotes_filtered
+from .models import Company
+from .selectors import (
+    company_profile,
+    figure_charts,
+    figures_listed,
+    landscape_layers,
+    person_profile,
+    quotes_filtered,
+)
 
 QUOTES_PER_PAGE = 30
+FIGURES_PER_PAGE = 50
+CITED_PER_PAGE = 20
 
 
 def landscape(request):
@@ -19,6 +29,7 @@ def company_detail(request, slug):
     context = company_profile(slug=slug)
     if context is None:
         raise Http404("No published company has this slug.")
+    context["page"] = page_or_404(request, context.pop("cited"), per_page=CITED_PER_PAGE)
     context["json_ld"] = json_ld_script(organization_json_ld(context["company"], request))
     return render(request, "landscape/company_detail.html", context)
 
@@ -27,6 +38,7 @@ def person_detail(request, slug):
     context = person_profile(slug=slug)
     if context is None:
         raise Http404("No published person has this slug.")
+    context["page"] = page_or_404(request, context.pop("cited"), per_page=CITED_PER_PAGE)
     context["json_ld"] = json_ld_script(person_json_ld(context["person"], request))
     return render(request, "landscape/person_detail.html", context)
 
@@ -40,15 +52,24 @@ def quote_list(request):
     quotes = quotes_filtered(
         speaker=filters.get("speaker"), company=filters.get("company"), article=filters.get("article")
     )
-    page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_or_404(request, quotes, per_page=QUOTES_PER_PAGE, identifying=QuoteFilterForm.base_fields)
     chosen = [filters.get("speaker"), filters.get("company"), filters.get("article")]
     # The page title names the filter, so that a shared or bookmarked link says whose quotes it holds.
     filter_label = "、".join(
         getattr(choice, "name_zh", None) or f"《{choice.title}》" for choice in chosen if choice is not None
     )
-    context = {"form": form, "page": page, "filter_label": filter_label}
+    context = {"form": form, "page": page, "filter_label": filter_label, "article": filters.get("article")}
     return render(request, "landscape/quote_list.html", context)
 
 
 def figure_list(request):
-    return render(request, "landscape/figure_list.html", figures_overview())
+    company = None
+    if slug := request.GET.get("company"):
+        company = Company.objects.published().filter(slug=slug).first()
+        if company is None:
+            raise Http404("No published company has this slug.")
+    figures = figures_listed(company=company)
+    page = page_or_404(request, figures, per_page=FIGURES_PER_PAGE, identifying=["company"])
+    # The charts stand above the first page only: they draw every charted figure, not one page's.
+    charts = figure_charts(figures) if page.number == 1 else []
+    return render(request, "landscape/figure_list.html", {"page": page, "charts": charts, "company": company})

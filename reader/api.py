@@ -1,6 +1,7 @@
 """Read API for published articles: the list, and each article in full with its public annotations.
 
-Both answer from live versions (`articles.publication`): what an editor last published.
+Both answer from live versions (`articles.publication`): what an editor last published. An article's
+document is rendered once per version and script and served as stored (`reader.rendered`).
 """
 
 import html
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -22,11 +24,12 @@ from articles.selectors import published_article_moved_from, published_articles
 from core.apitools import (
     DETAIL_ERRORS,
     LIST_ERRORS,
+    CursorPage,
     NotFound,
-    Page,
     ScriptText,
     SlugFilter,
     SlugPath,
+    UnicodeJSONRenderer,
     Variant,
     order,
     ordering_type,
@@ -34,6 +37,15 @@ from core.apitools import (
 )
 from core.variants import HANS, HANT, convert, convert_spans
 from landscape.publication import published_mentions
+from reader.rendered import (
+    Choice,
+    Surface,
+    fill,
+    render_stored,
+    request_origin,
+    stored_version,
+    stores_renders,
+)
 from reader.views import moved_permanently
 
 router = Router(tags=["articles"])
@@ -355,7 +367,7 @@ class ArticleFilters(Schema):
     # Named as before the router moved here: clients generated from the schema keep their method names.
     operation_id="articles_api_list_articles",
 )
-@paginate(Page)
+@paginate(CursorPage)
 def list_articles(request: HttpRequest, filters: Query[ArticleFilters]):
     """List published articles, newest first unless `ordering` says otherwise."""
     return order(published_articles(topic=filters.topic), filters.ordering, ARTICLE_ORDERINGS)
@@ -372,10 +384,40 @@ def get_article(request: HttpRequest, slug: str = SlugPath, variant: Query[Varia
 
     An address the article had before its slug changed answers `301 Moved Permanently` to the current one.
     """
-    version = ArticleVersion.objects.live().filter(slug=slug).first()
-    if version is None:
-        moved = published_article_moved_from(slug)
-        if moved is None:
-            raise NotFound(f"No published article has the slug {slug!r}.")
-        return moved_permanently(request, f"{request.path.rsplit('/', 1)[0]}/{moved.slug}")
-    return _attach_reading(published_article(version), request)
+    if not stores_renders():
+        version = ArticleVersion.objects.live().filter(slug=slug).first()
+        if version is None:
+            return _moved_or_missing(request, slug)
+        return _attach_reading(published_article(version), request)
+    choice = Choice(Surface.API, variant or "")
+    found = stored_version(slug, choice)
+    if found is None:
+        return _moved_or_missing(request, slug)
+    pieces = found.pieces or document_store(ArticleVersion.objects.get(pk=found.version_id), choice)
+    return HttpResponse(fill(pieces, request, DOCUMENT_SLOTS), content_type=_RENDERER.content_type)
+
+
+def _moved_or_missing(request: HttpRequest, slug: str):
+    moved = published_article_moved_from(slug)
+    if moved is None:
+        raise NotFound(f"No published article has the slug {slug!r}.")
+    return moved_permanently(request, f"{request.path.rsplit('/', 1)[0]}/{moved.slug}")
+
+
+# What each request puts in a stored document: the origin of its absolute addresses.
+DOCUMENT_SLOTS = {"origin": request_origin}
+_RENDERER = UnicodeJSONRenderer()
+
+
+def document_store(version: ArticleVersion, choice: Choice) -> list[str]:
+    """Render the API document of `version` in a script, as the endpoint would answer it, and store it."""
+
+    def as_served(request: HttpRequest) -> str:
+        article = _attach_reading(published_article(version), request)
+        context = {"request": request, "response_status": 200}
+        data = ArticleDetail.model_validate(article, context=context).model_dump(context=context)
+        return _RENDERER.render(request, data, response_status=200)
+
+    query = {"variant": choice.variant} if choice.variant else {}
+    path = reverse("api-v1:get_article", kwargs={"slug": version.slug})
+    return render_stored(version, choice, as_served, path=path, query=query, slots=DOCUMENT_SLOTS)

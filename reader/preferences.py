@@ -2,7 +2,9 @@
 
 The source text is Traditional. A reader's choice comes from the URL (`?variant=zh-hans`,
 `?pinyin=1`) or from the cookie the toggle links set, and every public HTML page is served in the
-chosen script by `ScriptVariantMiddleware`, so no template has to remember to convert.
+chosen script by `ScriptVariantMiddleware`, so no template has to remember to convert. A view that serves
+a page already in the reader's script (the stored article page, `reader.rendered`) says so with
+`served_in_script`, and the middleware leaves it as it is.
 """
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -46,8 +48,14 @@ def reading_context(request: HttpRequest) -> dict:
     }
 
 
+def served_in_script(response: HttpResponse, variant: str) -> HttpResponse:
+    """Mark a response whose body is already in `variant`, so that `ScriptVariantMiddleware` leaves it."""
+    response.script_variant = variant
+    return response
+
+
 class ScriptVariantMiddleware:
-    """Serve public HTML pages in the reader's script."""
+    """Serve public HTML pages in the reader's script, unless the view served them so already."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,6 +71,7 @@ class ScriptVariantMiddleware:
         content_type = response.headers.get("Content-Type", "")
         if (
             variant == SOURCE_VARIANT
+            or getattr(response, "script_variant", None) == variant
             or response.streaming
             or not content_type.startswith(("text/html", "application/atom+xml"))
         ):

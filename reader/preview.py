@@ -5,18 +5,29 @@ version) behind their login; an outside reviewer opens `/preview/<token>/` from 
 (`articles.previews`). Each renders with `reader.views.render_article`, the renderer of live pages, in the
 reader's script and pinyin choice, and each answers `noindex` and `private, no-store`: no search engine
 lists it, no shared cache keeps it. A preview shows one article; nothing on it names another draft.
+
+An editor's preview may be framed by this site alone (`frame-ancestors 'self'`, `X-Frame-Options:
+SAMEORIGIN`): the admin's preview page shows it at a phone's and a desktop's width. Every other page,
+share links included, may be framed by no one.
 """
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.csp import CSP
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
 
 from articles.models import Article, ArticleVersion
 from articles.previews import PreviewLinkError, PreviewLinkInvalid, preview_link_version
 from articles.publication import published_article, working_version
 from reader.views import render_article
+
+# The site's policy, but framed by its own pages: the admin's preview frame (articles/admin/review.py).
+_FRAMED_BY_THIS_SITE = {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]}
 
 
 def _private(response):
@@ -32,6 +43,8 @@ def _render_preview(request, version: ArticleVersion, *, label: str):
     return _private(response)
 
 
+@xframe_options_sameorigin
+@csp_override(_FRAMED_BY_THIS_SITE)
 def preview_article(request, pk: int, number: int | None = None):
     """Show an editor the working copy of an article, or one of its versions, as readers would see it."""
     if not request.user.is_active or not request.user.is_staff:

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from reader import views
+from reader import lists, views
 
 # The namespace names what the URLs serve: articles, composed here with the landscape.
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.article_list, name="list"),
+    path("", lists.article_list, name="list"),
     path("<unicode_slug:slug>/", views.article_detail, name="detail"),
 ]

@@ -1,9 +1,11 @@
-"""The reader's pages that compose articles with the landscape: the home page and an article.
+"""The reader's page that composes an article with the landscape (the lists are in `reader.lists`).
 
-Every page shows an article's live version (`articles.publication`), never its working copy.
+Every page shows an article's live version (`articles.publication`), never its working copy. It is
+rendered once per version, script and pinyin choice and served as stored (`reader.rendered`), already in
+the reader's script; previews render afresh every time and are never stored.
 """
 
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.encoding import iri_to_uri
 
@@ -12,25 +14,27 @@ from articles.publication import PublishedArticle, published_article
 from articles.selectors import published_article_moved_from
 from core.rendering import render_paragraph
 from core.structured_data import article_json_ld, json_ld_script
-from landscape.selectors import featured_quotes, landscape_layers
+from core.variants import convert
 from reader.composition import article_reading
-from reader.preferences import reader_wants_pinyin
+from reader.preferences import (
+    SOURCE_VARIANT,
+    reader_variant,
+    reader_wants_pinyin,
+    reading_context,
+    served_in_script,
+)
+from reader.rendered import (
+    Choice,
+    Surface,
+    fill,
+    render_stored,
+    request_origin,
+    stored_version,
+    stores_renders,
+)
 
-
-def home(request):
-    articles = list(ArticleVersion.objects.live().listing().newest_first()[:6])
-    context = {
-        "lead": articles[0] if articles else None,
-        "more": articles[1:],
-        "quotes": featured_quotes(limit=3),
-        "layers": landscape_layers(),
-    }
-    return render(request, "articles/home.html", context)
-
-
-def article_list(request):
-    articles = ArticleVersion.objects.live().listing().newest_first()
-    return render(request, "articles/article_list.html", {"articles": articles})
+# What each request puts in a stored page: absolute addresses, and the "back to here" of the toggles.
+PAGE_SLOTS = {"origin": request_origin, "next": lambda request: reading_context(request)["back_to_here"]}
 
 
 def moved_permanently(request, path: str) -> HttpResponsePermanentRedirect:
@@ -39,14 +43,38 @@ def moved_permanently(request, path: str) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirect(iri_to_uri(path) + (f"?{query}" if query else ""))
 
 
+def _moved_or_missing(request, slug: str) -> HttpResponsePermanentRedirect:
+    moved = published_article_moved_from(slug)
+    if moved is None:
+        raise Http404("No published article has this address.")
+    return moved_permanently(request, moved.get_absolute_url())
+
+
 def article_detail(request, slug):
-    version = ArticleVersion.objects.live().filter(slug=slug).first()
-    if version is None:
-        moved = published_article_moved_from(slug)
-        if moved is None:
-            raise Http404("No published article has this address.")
-        return moved_permanently(request, moved.get_absolute_url())
-    return render_article(request, published_article(version))
+    if not stores_renders():
+        version = ArticleVersion.objects.live().filter(slug=slug).first()
+        if version is None:
+            return _moved_or_missing(request, slug)
+        return render_article(request, published_article(version))
+    choice = Choice(Surface.PAGE, reader_variant(request), reader_wants_pinyin(request))
+    found = stored_version(slug, choice)
+    if found is None:
+        return _moved_or_missing(request, slug)
+    pieces = found.pieces or page_store(ArticleVersion.objects.get(pk=found.version_id), choice)
+    return served_in_script(HttpResponse(fill(pieces, request, PAGE_SLOTS)), choice.variant)
+
+
+def page_store(version: ArticleVersion, choice: Choice) -> list[str]:
+    """Render the page of `version` for a reader's choice, in their script, and store it."""
+
+    def in_reader_script(request) -> str:
+        html = render_article(request, published_article(version)).content.decode()
+        return html if choice.variant == SOURCE_VARIANT else convert(html, choice.variant)
+
+    query = {"variant": choice.variant, "pinyin": "1" if choice.pinyin else "0"}
+    return render_stored(
+        version, choice, in_reader_script, path=version.get_absolute_url(), query=query, slots=PAGE_SLOTS
+    )
 
 
 def render_article(request, published: PublishedArticle, *, preview: str | None = None):

@@ -1,13 +1,13 @@
 """Read API search: `/api/v1/search?q=` over published paragraphs, quotes, companies and people."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from core.apitools import LIST_ERRORS, Page, ScriptText, Variant
-from search.selectors import SearchHit, SearchResults, search
+from search.selectors import MAX_RANKED, SearchHit, SearchResults, search
 
 router = Router(tags=["search"])
 
@@ -35,6 +35,24 @@ class SearchHitOut(Schema):
     @staticmethod
     def resolve_anchor(hit: SearchHit) -> str | None:
         return hit.anchor or None
+
+
+class SearchPage(Page):
+    """`limit`/`offset` pages of hits, and whether the count stopped at what search ranks."""
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="The hits that can be paged through.")
+        count_capped: bool = Field(
+            description=(
+                f"True when more documents of a type matched than search ranks ({MAX_RANKED:,} of each, "
+                "the newest): `count` is then a lower bound."
+            )
+        )
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        return {**page, "count_capped": queryset.results.total_capped}
 
 
 class SearchHits:
@@ -73,7 +91,10 @@ class SearchFilters(Schema):
     # Named as before the router moved here: clients generated from the schema keep their method names.
     operation_id="config_search_api_search_published",
 )
-@paginate(Page)
+@paginate(SearchPage)
 def search_published(request: HttpRequest, filters: Query[SearchFilters]):
-    """Search published paragraphs, quotes, companies and people, best match first."""
+    """Search published paragraphs, quotes, companies and people, best match first.
+
+    Of each type the newest matches are ranked; where more matched, `count_capped` is true.
+    """
     return SearchHits(filters.q, [filters.type] if filters.type else None)

@@ -1,6 +1,6 @@
 """Search published paragraphs, companies, people and quotes; the website and the API both call this.
 
-    search(query: str, *, types=None, limit=20, offset=0, grouped=False) -> SearchResults
+    search(query: str, *, types=None, limit=20, offset=0, grouped=False, now=None) -> SearchResults
 
 - `query`: what the reader typed, in either script; Latin words match as prefixes, case-insensitively;
   CJK text matches by characters (one) or neighbouring pairs (two or more). Punctuation and full-text
@@ -11,40 +11,57 @@
 - `limit` (clamped to 0..MAX_LIMIT) and `offset`: the page of hits.
 - `grouped`: order by type first (companies, people, quotes, paragraphs), then by rank, as the search
   page shows them; by default hits are in rank order whatever their type.
+- `now`: the moment whose readers are asked about (scheduled articles show from their time on).
+
+Bounded cost: of each type, search ranks the `MAX_RANKED` newest matches (newest by the month their
+article was published, then by source), read from the index newest first (`search.backends`); a common
+character found in 240,000 paragraphs costs what a word found in a thousand does. Where more matched,
+`counts` says `MAX_RANKED` for that type and `total_capped` is set: the total is then a lower bound, and
+the hits are the best of the newest.
 
 Rank: the whole query found in a name (company, person, alias, speaker) first, then found as typed in
 the text, then by how often the query's terms occur (capped); ties go to companies, people, quotes, then
-paragraphs, newer articles first and in reading order. Computed in SQL the same way on SQLite and
-PostgreSQL, so both return the same hits in the same order.
+paragraphs, newer articles first and in reading order. The score is computed in SQL the same way on
+SQLite and PostgreSQL, over the same windows, so both return the same hits in the same order.
 
-`SearchResults` carries `hits` (a list of `SearchHit`), `total` (all matches of the kept types),
-`counts` (matches per type, whatever `types` keeps, for facets), the normalised `terms`, `limit`,
-`offset` and `truncated`. Each `SearchHit` has `type`, `object_id`, `title`, `url` (a paragraph or
-quote hit links to `article_url#anchor`), `anchor`, `snippet_html` (escaped text in its original
-script with <mark> around matches, safe to render), `snippet_text` (the same window without markup)
-and `score`.
+`SearchResults` carries `hits` (a list of `SearchHit`), `total` (the matches of the kept types that can
+be paged through), `total_capped`, `counts` (matches per type, whatever `types` keeps, for facets),
+`capped` (the types whose count stopped at `MAX_RANKED`), the normalised `terms`, `limit`, `offset`
+and `truncated`. Each `SearchHit` has `type`, `object_id`, `title`, `url` (a paragraph or quote hit links
+to `article_url#anchor`), `anchor`, `snippet_html` (escaped text in its original script with <mark>
+around matches, safe to render), `snippet_text` (the same window without markup) and `score`.
 
-Two queries at most: one counts the matches per type, one fetches the page.
+Two queries at most, whatever the number of matches: one reads the windows with their ranks, one fetches
+the page's documents (and checks their sources are still published: a hit unpublished behind the ORM's
+back is left out).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.db import connections
+from django.db.models import Case, Value, When
 from django.db.models.functions import Least, Length, Replace
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import SearchDocument
+from .backends import Window
+from .models import SearchDocument, kind_buckets, shown_at
 from .text import MAX_QUERY_LENGTH, ParsedQuery, parse_query, snippet
 
 Kind = SearchDocument.Kind
 
 MAX_LIMIT = 100
+# Of each type, the newest matches ranked; more matches are counted as this many.
+MAX_RANKED = 500
 TYPE_ORDER = (Kind.COMPANY, Kind.PERSON, Kind.QUOTE, Kind.PARAGRAPH)
+TYPE_RANKS = {kind: rank for rank, kind in enumerate(TYPE_ORDER)}
 # Score parts: whole query in a name, whole query in the text, then occurrences up to this cap.
 NAME_SCORE, PHRASE_SCORE, MAX_OCCURRENCE_SCORE = 100, 50, 49
 
-__all__ = ["MAX_LIMIT", "MAX_QUERY_LENGTH", "SearchHit", "SearchResults", "search"]
+__all__ = ["MAX_LIMIT", "MAX_QUERY_LENGTH", "MAX_RANKED", "SearchHit", "SearchResults", "search"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,9 @@ class SearchResults:
     query: str
     hits: list[SearchHit] = field(default_factory=list)
     total: int = 0
+    total_capped: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    capped: frozenset[str] = frozenset()
     terms: tuple[str, ...] = ()
     limit: int = 20
     offset: int = 0
@@ -72,7 +91,7 @@ class SearchResults:
 
     @property
     def has_next(self) -> bool:
-        return self.offset + len(self.hits) < self.total
+        return self.offset + max(self.limit, len(self.hits)) < self.total
 
     @property
     def has_previous(self) -> bool:
@@ -93,13 +112,6 @@ def _score(query: ParsedQuery):
     )
 
 
-def _type_rank():
-    return Case(
-        *(When(kind=kind, then=Value(rank)) for rank, kind in enumerate(TYPE_ORDER)),
-        output_field=IntegerField(),
-    )
-
-
 def _check_types(types: Iterable[str] | None) -> list[str] | None:
     if types is None:
         return None
@@ -111,10 +123,69 @@ def _check_types(types: Iterable[str] | None) -> list[str] | None:
     return types
 
 
+class _Match(NamedTuple):
+    """One match in a window, with what orders it, as the database returns it."""
+
+    pk: int
+    kind: str
+    score: int
+    shown: int
+    # A datetime, or on SQLite its ISO text: both sort in time order, and only among themselves.
+    publish_at: object
+    position: int
+    object_id: int
+
+
+def _windows(parsed: ParsedQuery, now: datetime) -> dict[str, list[_Match]]:
+    """Read the newest MAX_RANKED + 1 matches of every type, newest first, with their scores.
+
+    Read with a plain cursor: thousands of rows, and Django's per-value converters would cost more than
+    the query.
+    """
+    windows = [Window(parsed, *kind_buckets(kind, now), size=MAX_RANKED + 1) for kind in TYPE_ORDER]
+    rows = (
+        SearchDocument.objects.newest_matching(windows)
+        .annotate(
+            score=_score(parsed),
+            # Scheduled documents of this month hold their place in the window, never shown early.
+            shown=Case(When(shown_at(now), then=Value(1)), default=Value(0)),
+        )
+        .order_by()
+        .values_list("pk", "kind", "score", "shown", "publish_at", "position", "object_id")
+    )
+    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    found: dict[str, list[_Match]] = {kind: [] for kind in TYPE_ORDER}
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            found[row[1]].append(_Match._make(row))
+    for window in found.values():
+        window.sort(key=lambda match: -match.pk)
+    return found
+
+
+def _ordered(matches: list[_Match], grouped: bool) -> list[_Match]:
+    """Sort matches best first: by stable sorts, from the last key to the first."""
+    matches.sort(key=lambda match: (match.position, match.object_id))
+    # Newer articles first; companies and people (no date) after them among equals.
+    matches.sort(key=lambda match: (match.publish_at is not None, match.publish_at or ""), reverse=True)
+    if grouped:
+        matches.sort(key=lambda match: (TYPE_RANKS[match.kind], -match.score))
+    else:
+        matches.sort(key=lambda match: (-match.score, TYPE_RANKS[match.kind]))
+    return matches
+
+
 def search(
-    query: str, *, types: Iterable[str] | None = None, limit: int = 20, offset: int = 0, grouped: bool = False
+    query: str,
+    *,
+    types: Iterable[str] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    grouped: bool = False,
+    now: datetime | None = None,
 ) -> SearchResults:
-    """Return the page of published documents matching `query`, best first, with the total count."""
+    """Return the page of published documents matching `query`, best first, with the counts."""
     types = _check_types(types)
     limit = max(0, min(limit, MAX_LIMIT))
     offset = max(0, offset)
@@ -129,33 +200,40 @@ def search(
     if not parsed or types == []:
         return SearchResults(**results)
 
-    matches = SearchDocument.objects.matching(parsed).visible()
-    counts = {
-        row["kind"]: row["n"]
-        for row in matches.order_by().values("kind").annotate(n=Count("pk")).values("kind", "n")
-    }
-    if types is not None:
-        matches = matches.filter(kind__in=types)
-    total = sum(n for kind, n in counts.items() if types is None or kind in types)
-    if not total or offset >= total or not limit:
-        return SearchResults(**results, total=total, counts=counts)
-
-    ordering = [
-        "-score",
-        "type_rank",
-        F("article__publish_at").desc(nulls_last=True),
-        "position",
-        "object_id",
-    ]
-    if grouped:
-        ordering.insert(0, ordering.pop(1))
-    page = (
-        matches.annotate(score=_score(parsed), type_rank=_type_rank())
-        .only("kind", "object_id", "title", "url", "anchor", "text")
-        .order_by(*ordering)[offset : offset + limit]
+    now = now or timezone.now()
+    counts, capped, ranked = {}, set(), []
+    for kind, window in _windows(parsed, now).items():
+        if len(window) > MAX_RANKED:
+            capped.add(kind)
+        shown = [match for match in window[:MAX_RANKED] if match.shown]
+        if shown:
+            counts[kind] = len(shown)
+        if types is None or kind in types:
+            ranked += shown
+    kept = set(TYPE_ORDER if types is None else types)
+    results.update(
+        total=len(ranked),
+        total_capped=bool(capped & kept),
+        counts=counts,
+        capped=frozenset(capped),
     )
+    if offset >= len(ranked) or not limit:
+        return SearchResults(**results)
+
+    page = [match.pk for match in _ordered(ranked, grouped)[offset : offset + limit]]
+    documents = (
+        SearchDocument.objects.visible(now)
+        .filter(pk__in=page)
+        .only("kind", "object_id", "title", "url", "anchor", "text")
+        .order_by()
+    )
+    by_pk = {document.pk: document for document in documents}
+    scores = {match.pk: match.score for match in ranked[offset : offset + limit]}
     hits = []
-    for document in page:
+    for pk in page:
+        document = by_pk.get(pk)
+        if document is None:
+            continue
         cut = snippet(document.text, parsed)
         hits.append(
             SearchHit(
@@ -167,7 +245,7 @@ def search(
                 # The snippet escapes every piece of text itself and adds only <mark> tags.
                 snippet_html=mark_safe(cut.html),
                 snippet_text=cut.text,
-                score=document.score,
+                score=scores[pk],
             )
         )
-    return SearchResults(**results, hits=hits, total=total, counts=counts)
+    return SearchResults(**results, hits=hits)

@@ -1,21 +1,23 @@
-"""Keep the search index in step with published content.
+"""Keep the search index in step with what readers see.
 
-Signals (see `search.signals`) call these after every save; `search_rebuild` recomputes everything and is
-safe to run at any time. Only published content is indexed: paragraphs and quotes of articles that
-are published or scheduled (a scheduled one becomes visible at its `publish_at`, checked when
-searching), and published companies and people. The per-save services join the caller's transaction
-without a savepoint: one per save would double their queries, and a failure to index must fail the
-save anyway.
+What readers see of an article is its live version (`articles.publication`): the index holds the
+paragraphs of the live version of each published or scheduled article (a scheduled one stays hidden
+until its `publish_at`, which each document carries), so editing or deleting paragraphs of the working
+copy changes nothing here until an editor publishes (`version_published`). Quotes, companies and people
+are indexed from their rows, published ones only. What is withdrawn leaves at once: an article
+unpublished or archived (its save), a company or person unpublished, a quote deleted (CASCADE). The
+per-save services join the caller's transaction without a savepoint: one per save would double their
+queries, and a failure to index must fail the save anyway.
 
-    search_index_article(article)   # its paragraphs and quotes
-    search_index_entity(obj)        # a Paragraph, Section, Quote, Company or Person
+    search_index_article(article)   # its live version's paragraphs and its quotes
+    search_index_entity(obj)        # a Paragraph or Section (their quotes), Quote, Company or Person
     search_index_owners(company_ids=…, person_ids=…)
     search_index_alias(alias=…)     # also search_remember_alias_owner and search_index_alias_deleted
-    search_rebuild() -> RebuildReport
+    search_rebuild(progress=…, repair=False) -> RebuildReport   # in batches, memory independent of size
     search_build_empty_index()      # after migrate: fill an index that holds nothing
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -26,14 +28,31 @@ from articles.models import Article, Paragraph, Section
 from landscape.models import Alias, Company, Person, Quote
 
 from . import backends
-from .models import SearchDocument
+from .models import SearchDocument, document_key
 from .text import document_tokens, normalise
 
 Kind = SearchDocument.Kind
 
-SYNCED_FIELDS = ("article", "title", "url", "anchor", "position", "text", "names", "normalised", "tokens")
+SYNCED_FIELDS = (
+    "article",
+    "title",
+    "url",
+    "anchor",
+    "publish_at",
+    "position",
+    "text",
+    "names",
+    "normalised",
+    "tokens",
+)
 # Keeps (section, paragraph) order in one sortable number.
 _POSITION_BASE = 2**20
+# A rebuild holds one batch at a time: this many articles (their paragraphs), or quotes, companies, people.
+ARTICLES_PER_BATCH = 100
+ROWS_PER_BATCH = 2000
+
+# progress(what, done, total), called after each batch of a rebuild.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -49,7 +68,7 @@ class RebuildReport:
 
 
 def _indexable_articles():
-    # Scheduled ones too: `SearchDocument.objects.visible()` hides them until their time comes.
+    # Scheduled ones too: each document carries its article's `publish_at`, which hides it until then.
     return Article.objects.published_or_scheduled()
 
 
@@ -58,26 +77,16 @@ def _live_articles():
 
 
 def _paragraph_documents(articles: Iterable[Article]) -> list[SearchDocument]:
-    """Build the documents of the paragraphs each article's live version shows readers.
-
-    A paragraph the working copy has since deleted cannot be pointed at; it leaves the index until the
-    next publish, when it leaves the live version too.
-    """
-    articles = list(articles)
-    wanted = [
-        (article, section, paragraph)
-        for article in articles
-        for section in article.live_version.content["sections"]
-        for paragraph in section["paragraphs"]
-    ]
-    existing = set(
-        Paragraph.objects.filter(pk__in=[p["id"] for _, _, p in wanted]).values_list("pk", flat=True)
-    )
-    return [
-        _paragraph_document(article, section, paragraph)
-        for article, section, paragraph in wanted
-        if paragraph["id"] in existing
-    ]
+    """Build the documents of the paragraphs each article's live version shows readers, as published."""
+    documents = []
+    for article in articles:
+        address = article.live_version.get_absolute_url()
+        for section in article.live_version.content["sections"]:
+            documents += (
+                _paragraph_document(article, section, paragraph, address=address)
+                for paragraph in section["paragraphs"]
+            )
+    return documents
 
 
 def _quotes():
@@ -103,23 +112,37 @@ def _position(section_position: int, paragraph_position: int) -> int:
 
 
 def _document(
-    *, kind: str, source, text: str, searchable: str | None = None, names: Iterable[str] = (), **fields
+    *,
+    kind: str,
+    source,
+    text: str,
+    searchable: str | None = None,
+    names: Iterable[str] = (),
+    publish_at=None,
+    **fields,
 ) -> SearchDocument:
     """Build a document showing `text`, found by the words of `searchable` (all of `text` by default)."""
     return SearchDocument(
+        id=document_key(kind, source.pk, publish_at),
         kind=kind,
+        publish_at=publish_at,
         object_id=source.pk,
         text=text,
         names=" ".join(normalise(name) for name in names if name),
         normalised=normalise(text),
         tokens=document_tokens(text if searchable is None else searchable),
-        **{kind: source},
+        **({kind: source} if kind != Kind.PARAGRAPH else {}),
         **fields,
     )
 
 
-def _paragraph_document(article: Article, section: dict, paragraph: dict) -> SearchDocument:
-    """Build the document of one paragraph of a live version (`articles.publication` content)."""
+def _paragraph_document(
+    article: Article, section: dict, paragraph: dict, *, address: str | None = None
+) -> SearchDocument:
+    """Build the document of one paragraph of a live version (`articles.publication` content).
+
+    `address` is the version's URL, when the caller has it for all the article's paragraphs.
+    """
     version = article.live_version
     # Hits from one article differ by the section they stand in.
     title = f"{version.title}｜{section['heading']}" if section["heading"] else version.title
@@ -128,8 +151,9 @@ def _paragraph_document(article: Article, section: dict, paragraph: dict) -> Sea
         source=Paragraph(pk=paragraph["id"]),
         text=paragraph["text"],
         article=article,
+        publish_at=article.publish_at,
         title=title[:300],
-        url=f"{version.get_absolute_url()}#{paragraph['anchor']}",
+        url=f"{address or version.get_absolute_url()}#{paragraph['anchor']}",
         anchor=paragraph["anchor"],
         position=_position(section["position"], paragraph["position"]),
     )
@@ -151,6 +175,7 @@ def _quote_document(quote: Quote) -> SearchDocument:
         searchable=f"{quote.text} {speaker}",
         names=[speaker],
         article=article,
+        publish_at=article.publish_at,
         title=speaker or version.title,
         url=f"{version.get_absolute_url()}#{paragraph.anchor}",
         anchor=paragraph.anchor,
@@ -173,40 +198,53 @@ def _entity_document(kind: str, entity, about: str) -> SearchDocument:
 
 
 def _sync(kind: str, scope: Q, documents: Iterable[SearchDocument]) -> RebuildReport:
-    """Make the documents of `kind` within `scope` exactly `documents`, touching only what changed."""
-    existing = {doc.object_id: doc for doc in SearchDocument.objects.filter(scope, kind=kind)}
-    report = RebuildReport()
-    to_create, to_update = [], []
+    """Make the documents of `kind` within `scope` exactly `documents`, touching only what changed.
+
+    A source indexed elsewhere (a paragraph its article's version shares with another's) is taken over,
+    and one whose key changed (its article now published in another month) is replaced.
+    """
+    documents = list(documents)
+    wanted = Q(object_id__in=[document.object_id for document in documents]) if documents else Q(pk__in=[])
+    existing = {doc.object_id: doc for doc in SearchDocument.objects.filter(scope | wanted, kind=kind)}
+    to_create, moved, changed, replaced = [], [], [], []
     for document in documents:
         current = existing.pop(document.object_id, None)
         if current is None:
             to_create.append(document)
-            continue
-        changed = False
-        for name in SYNCED_FIELDS:
-            attname = SearchDocument._meta.get_field(name).attname
-            if getattr(current, attname) != getattr(document, attname):
-                setattr(current, attname, getattr(document, attname))
-                changed = True
-        if changed:
-            to_update.append(current)
-    if existing:
-        SearchDocument.objects.filter(pk__in=[doc.pk for doc in existing.values()]).delete()
-    # An upsert: two requests indexing the same new source at once (an editor saving a paragraph while
-    # another publishes its article) must not fail on the unique constraint.
+        elif current.pk != document.pk:
+            replaced.append(current.pk)
+            moved.append(document)
+        elif _copy_changes(document, current):
+            changed.append(current)
+    removed = [doc.pk for doc in existing.values()]
+    if removed or replaced:
+        SearchDocument.objects.filter(pk__in=removed + replaced).delete()
+    # An upsert: two requests indexing the same new source at once (an editor saving a quote while
+    # another publishes its article) must not fail on the primary key.
     SearchDocument.objects.bulk_create(
-        to_create,
+        to_create + moved,
+        batch_size=500,
         update_conflicts=True,
-        unique_fields=["kind", "object_id"],
+        unique_fields=["id"],
         update_fields=[*SYNCED_FIELDS, "indexed_at"],
     )
-    if to_update:
+    if changed:
         now = timezone.now()
-        for document in to_update:
+        for document in changed:
             document.indexed_at = now
-        SearchDocument.objects.bulk_update(to_update, [*SYNCED_FIELDS, "indexed_at"])
-    report.created, report.updated, report.removed = len(to_create), len(to_update), len(existing)
-    return report
+        SearchDocument.objects.bulk_update(changed, [*SYNCED_FIELDS, "indexed_at"], batch_size=500)
+    return RebuildReport(created=len(to_create), updated=len(moved) + len(changed), removed=len(removed))
+
+
+def _copy_changes(source: SearchDocument, target: SearchDocument) -> bool:
+    """Copy the synced fields that differ from `source` to `target`; return whether any did."""
+    changed = False
+    for name in SYNCED_FIELDS:
+        attname = SearchDocument._meta.get_field(name).attname
+        if getattr(target, attname) != getattr(source, attname):
+            setattr(target, attname, getattr(source, attname))
+            changed = True
+    return changed
 
 
 def _index_quotes(quote_ids: Iterable[int]) -> None:
@@ -233,17 +271,15 @@ def _index_people(person_ids: Iterable[int]) -> None:
 def search_index_article(article: Article) -> None:
     """Index the paragraphs of the article's live version and its quotes if it is public, else remove them.
 
-    Edits to the working copy change nothing here: the index follows what readers see, and an article's
-    save after each publish (it sets the live version) re-indexes it.
+    Edits to the working copy change nothing here: the index follows what readers see, and publishing
+    (`version_published`) or a change of status (the article's save) re-indexes it.
     """
-    live = list(_live_articles().filter(pk=article.pk))
-    documents = _paragraph_documents(live)
-    paragraph_ids = {document.object_id for document in documents}
-    paragraph_ids |= set(Paragraph.objects.filter(section__article=article).values_list("pk", flat=True))
-    _sync(Kind.PARAGRAPH, Q(article=article) | Q(object_id__in=paragraph_ids), documents)
-    stale = SearchDocument.objects.filter(article=article)
-    quote_ids = set(Quote.objects.filter(paragraph__in=paragraph_ids).values_list("pk", flat=True))
-    quote_ids |= set(stale.filter(kind=Kind.QUOTE).values_list("object_id", flat=True))
+    documents = _paragraph_documents(_live_articles().filter(pk=article.pk))
+    _sync(Kind.PARAGRAPH, Q(article=article), documents)
+    quote_ids = set(Quote.objects.filter(paragraph__section__article=article).values_list("pk", flat=True))
+    quote_ids |= set(
+        SearchDocument.objects.filter(article=article, kind=Kind.QUOTE).values_list("object_id", flat=True)
+    )
     _index_quotes(quote_ids)
 
 
@@ -302,6 +338,88 @@ def search_index_alias_deleted(*, alias: Alias, origin=None) -> None:
         search_index_owners(company_ids=[alias.company_id], person_ids=[alias.person_id])
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """What a rebuild indexes of one kind: its sources, their documents, and the field naming the source."""
+
+    kind: str
+    unit: str
+    owner: str
+    queryset: Callable[[], QuerySet]
+    documents: Callable[[QuerySet], Iterable[SearchDocument]]
+    batch_size: int
+
+
+def _entity_sources(kind: str, unit: str, queryset: Callable[[], QuerySet], about: str) -> _Sources:
+    return _Sources(
+        kind=kind,
+        unit=unit,
+        owner=kind,
+        queryset=queryset,
+        documents=lambda batch: (_entity_document(kind, entity, getattr(entity, about)) for entity in batch),
+        batch_size=ROWS_PER_BATCH,
+    )
+
+
+REBUILT = (
+    _Sources(
+        kind=Kind.PARAGRAPH,
+        unit="articles",
+        owner="article",
+        queryset=_live_articles,
+        documents=_paragraph_documents,
+        batch_size=ARTICLES_PER_BATCH,
+    ),
+    _Sources(
+        kind=Kind.QUOTE,
+        unit="quotes",
+        owner="quote",
+        queryset=_quotes,
+        documents=lambda batch: map(_quote_document, batch),
+        batch_size=ROWS_PER_BATCH,
+    ),
+    _entity_sources(Kind.COMPANY, "companies", _companies, "summary"),
+    _entity_sources(Kind.PERSON, "people", _people, "bio"),
+)
+
+
+def _rebuild(sources: _Sources, progress: Progress | None) -> RebuildReport:
+    """Sync the documents of one kind with all its sources, a batch at a time, and drop all others."""
+    kept = Q(**{f"{sources.owner}__in": sources.queryset().values("pk")})
+    report = RebuildReport()
+    report.removed, _ = SearchDocument.objects.filter(kind=sources.kind).exclude(kept).delete()
+    ids = list(sources.queryset().order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), sources.batch_size):
+        batch = ids[start : start + sources.batch_size]
+        documents = sources.documents(sources.queryset().filter(pk__in=batch))
+        report.add(_sync(sources.kind, Q(**{f"{sources.owner}__in": batch}), documents))
+        if progress:
+            progress(sources.unit, start + len(batch), len(ids))
+    return report
+
+
+@transaction.atomic
+def search_rebuild(*, progress: Progress | None = None, repair: bool = False) -> RebuildReport:
+    """Recompute every document from what readers see; running it twice changes nothing.
+
+    It holds one batch of sources at a time, so its memory does not grow with the site; `progress` is
+    told after each batch. Into an empty index, the full-text structures are built once at the end.
+    `repair` also rebuilds SQLite's full-text table from the documents, as after a restore that skipped
+    the triggers (PostgreSQL's index cannot drift).
+    """
+    report = RebuildReport()
+    if SearchDocument.objects.exists():
+        for sources in REBUILT:
+            report.add(_rebuild(sources, progress))
+        if repair:
+            backends.resync(connection)
+        return report
+    with backends.built_afterwards(connection):
+        for sources in REBUILT:
+            report.add(_rebuild(sources, progress))
+    return report
+
+
 def search_build_empty_index(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Fill the index when it exists but holds nothing, as after the migrate that creates it.
 
@@ -313,18 +431,3 @@ def search_build_empty_index(*, using: str = DEFAULT_DB_ALIAS) -> None:
         return
     if not SearchDocument.objects.exists():
         search_rebuild()
-
-
-@transaction.atomic
-def search_rebuild() -> RebuildReport:
-    """Recompute every document from the published content; running it twice changes nothing."""
-    report = RebuildReport()
-    everything = Q()
-    report.add(_sync(Kind.PARAGRAPH, everything, _paragraph_documents(_live_articles())))
-    report.add(_sync(Kind.QUOTE, everything, map(_quote_document, _quotes())))
-    companies = (_entity_document(Kind.COMPANY, c, c.summary) for c in _companies())
-    report.add(_sync(Kind.COMPANY, everything, companies))
-    report.add(_sync(Kind.PERSON, everything, (_entity_document(Kind.PERSON, p, p.bio) for p in _people())))
-    # Repairs an FTS table that drifted from the documents, say after a restore that skipped triggers.
-    backends.resync(connection)
-    return report

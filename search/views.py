@@ -1,17 +1,38 @@
+from math import ceil
+from urllib.parse import urlencode
+
 from django.shortcuts import render
 
 from .models import SearchDocument
-from .selectors import TYPE_ORDER, search
+from .selectors import MAX_RANKED, TYPE_ORDER, search
 from .text import MAX_QUERY_LENGTH
 
 PAGE_SIZE = 20
-# Deep pages of a search are never read; the cap keeps offsets small.
-MAX_PAGE = 50
+# Every hit search ranks can be reached: the ranked matches of every type.
+MAX_PAGE = len(TYPE_ORDER) * MAX_RANKED // PAGE_SIZE
+# Page links either side of the current page, besides the first and the last.
+PAGE_LINKS_AROUND = 2
 TYPE_LABELS = dict(SearchDocument.Kind.choices)
 
 
 def _page_number(value: str) -> int:
     return min(max(int(value), 1), MAX_PAGE) if value.isdigit() else 1
+
+
+def _page_links(page: int, last: int, query: dict) -> list[dict]:
+    """Return the page links to show: the first, the last, those around `page`, and gaps between."""
+    shown = sorted(
+        {1, last, *range(page - PAGE_LINKS_AROUND, page + PAGE_LINKS_AROUND + 1)} & set(range(1, last + 1))
+    )
+    links, previous = [], 0
+    for number in shown:
+        if number > previous + 1:
+            links.append({"gap": True})
+        links.append(
+            {"number": number, "current": number == page, "url": "?" + urlencode({**query, "page": number})}
+        )
+        previous = number
+    return links
 
 
 def search_page(request):
@@ -35,10 +56,19 @@ def search_page(request):
             if hits:
                 groups.append({"kind": group_kind, "label": TYPE_LABELS[group_kind], "hits": hits})
     facets = [
-        {"kind": k, "label": TYPE_LABELS[k], "count": results.counts.get(k, 0)}
+        {"kind": k, "label": TYPE_LABELS[k], "count": results.counts.get(k, 0), "capped": k in results.capped}
         for k in TYPE_ORDER
         if results and results.counts.get(k)
     ]
+    pages = {}
+    if results and results.total:
+        last = min(ceil(results.total / PAGE_SIZE), MAX_PAGE)
+        here = {"q": query, **({"type": kind} if kind else {})}
+        pages = {
+            "links": _page_links(page, last, here) if last > 1 else [],
+            "previous": "?" + urlencode({**here, "page": page - 1}) if page > 1 else "",
+            "next": "?" + urlencode({**here, "page": page + 1}) if page < last else "",
+        }
     return render(
         request,
         "search/search.html",
@@ -46,9 +76,11 @@ def search_page(request):
             "query": query,
             "kind": kind,
             "page": page,
+            "pages": pages,
             "results": results,
             "groups": groups,
             "facets": facets,
             "max_query_length": MAX_QUERY_LENGTH,
+            "max_ranked": MAX_RANKED,
         },
     )

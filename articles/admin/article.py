@@ -7,7 +7,10 @@ Custom views on ArticleAdmin (all behind the admin login and the model permissio
 - ``<id>/compare/?from=<version>&to=<version>``: what changed between two saved versions (`compare.py`);
 - ``<id>/workflow/<transition>/``: the workflow buttons on the change page (POST; here);
 - ``ingest/``: upload a raw article, preview the cleaned result and its warnings, then save it
-  (`ingest.py`).
+  (`ingest.py`);
+- the list's *Publish now…* asks first: each chosen article with its pre-publish check, then the clean
+  ones or all of them, acknowledged (here);
+- the live version, review, previews and share links (`review.py`).
 """
 
 from __future__ import annotations
@@ -15,17 +18,19 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from reversion.models import Version
 
 from core.conflicts import FIELD, EditConflictMixin
 from core.deletion import RecordedDeletionInlineMixin, RecoverableDeletionMixin
-from core.versioning import RestoringVersionAdmin, restoring
+from core.versioning import RestoringVersionAdmin, recorded_revision, restoring
 
 from .. import workflow
 from ..annotations import annotations_reattach_article
@@ -35,7 +40,12 @@ from .annotate import AnnotateViewsMixin
 from .compare import CompareViewMixin
 from .forms import PROVENANCE_FIELDS, ArticleAdminForm, ScheduleForm, messages_of
 from .ingest import IngestViewMixin
-from .review import ReviewViewsMixin
+from .review import OPENED_EDIT, ReviewViewsMixin, edit_mark
+
+# Signs what the bulk publish confirmation showed of each article (status, last edit, findings).
+_BULK_SALT = "articles.admin.publish-selected"
+# The steps that freeze the working copy as what readers see.
+FREEZING = ("publish", "schedule")
 
 
 class PublicationFilter(admin.SimpleListFilter):
@@ -233,21 +243,87 @@ class ArticleAdmin(
     def submit_for_review(self, request, queryset):
         self._transition(request, queryset, workflow.article_submit, "submitted for review")
 
-    @admin.action(description="Publish now", permissions=["publish"])
+    @admin.action(description="Publish now…", permissions=["publish"])
     def publish_now(self, request, queryset):
-        ready = []
-        for article in queryset.order_by("pk"):
-            findings = prepublish_findings(article)
-            if findings:
-                listed = "; ".join(map(str, findings))
-                self.message_user(
-                    request,
-                    f"Not published: {article}: {listed}. Publish it from its page to confirm anyway.",
-                    messages.ERROR,
-                )
-            else:
-                ready.append(article.pk)
-        self._transition(request, queryset.filter(pk__in=ready), workflow.article_publish, "published")
+        """Ask first, as a delete does: each article with its pre-publish check, then publish as chosen."""
+        articles = list(queryset.order_by("pk"))
+        choice = request.POST.get("publish")
+        if choice in ("clean", "all"):
+            self._publish_confirmed(request, articles, choice, request.POST.get("checked", ""))
+            return None
+        rows = [self._publish_row(article) for article in articles]
+        ready = [row for row in rows if row["blocked"] is None]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Publish articles",
+            "opts": self.model._meta,
+            "rows": rows,
+            "clean_count": sum(1 for row in ready if not row["findings"]),
+            "found_count": sum(1 for row in ready if row["findings"]),
+            "checked": signing.dumps({str(row["article"].pk): row["seen"] for row in ready}, salt=_BULK_SALT),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "cancel_url": request.get_full_path(),  # the list as it was, with its filters
+        }
+        return TemplateResponse(request, "admin/articles/article/publish_selected.html", context)
+
+    @staticmethod
+    def _publish_row(article: Article) -> dict:
+        """Return what the confirmation page shows of one article, and what the editor saw of it."""
+        blocked = None
+        if article.status not in workflow.PUBLISH_FROM:
+            blocked = f"{article.get_status_display().lower()}: return it to draft first"
+        elif article.status == Article.Status.PUBLISHED and not article.has_unpublished_changes:
+            blocked = "live, with no unpublished changes: nothing to publish"
+        findings = [] if blocked else [str(finding) for finding in prepublish_findings(article)]
+        seen = [article.status, article.edited_at.isoformat() if article.edited_at else "", findings]
+        return {"article": article, "blocked": blocked, "findings": findings, "seen": seen}
+
+    def _publish_confirmed(self, request, articles: list[Article], choice: str, checked: str) -> None:
+        """Publish what the editor confirmed: the clean articles, or all with their findings acknowledged."""
+        try:
+            seen = signing.loads(checked, salt=_BULK_SALT)
+        except signing.BadSignature:
+            self.message_user(
+                request, "Nothing published: the confirmation page was damaged; choose again.", messages.ERROR
+            )
+            return
+        published, left, failed = [], [], []
+        for article in articles:
+            if str(article.pk) not in seen:
+                continue  # not offered for publishing on the page the editor confirmed
+            try:
+                with transaction.atomic():
+                    # Locked while checked and published: nobody's edit slips in between.
+                    locked = Article.objects.select_for_update(of=("self",)).select_related("live_version")
+                    row = self._publish_row(locked.defer("live_version__content").get(pk=article.pk))
+                    if row["blocked"] is not None:
+                        raise ValidationError(row["blocked"])
+                    if row["seen"] != seen[str(article.pk)]:
+                        raise ValidationError(
+                            "it changed after the confirmation page was shown; look at it again"
+                        )
+                    if row["findings"] and choice == "clean":
+                        left.append(f"{article} ({'; '.join(row['findings'])})")
+                        continue
+                    # A revision of its own, not the list's: each history records what it acknowledged.
+                    with recorded_revision(request.user, "Published", of_its_own=True):
+                        workflow.article_publish(
+                            article=article, user=request.user, acknowledged=row["findings"]
+                        )
+            except (PermissionDenied, ValidationError) as error:
+                failed.append(f"{article}: {'; '.join(messages_of(error))}")
+                continue
+            self.log_change(request, article, "Published anyway" if row["findings"] else "Published")
+            published.append(str(article))
+        if published:
+            self.message_user(request, f"Published: {', '.join(published)}.", messages.SUCCESS)
+        if left:
+            listed = ", ".join(left)
+            self.message_user(
+                request, f"Left unpublished, as the check found something: {listed}.", messages.WARNING
+            )
+        for failure in failed:
+            self.message_user(request, f"Not published: {failure}", messages.ERROR)
 
     @admin.action(description="Schedule…", permissions=["publish"])
     def schedule(self, request, queryset):
@@ -304,6 +380,7 @@ class ArticleAdmin(
                 "<path:object_id>/review/<str:verb>/", view(self.review_view), name="articles_article_review"
             ),
             path("<path:object_id>/share/", view(self.share_view), name="articles_article_share"),
+            path("<path:object_id>/preview/", view(self.preview_frame_view), name="articles_article_preview"),
             path("<path:object_id>/versions/", view(self.versions_view), name="articles_article_versions"),
             path(
                 "<path:object_id>/workflow/<str:transition>/",
@@ -432,6 +509,7 @@ class ArticleAdmin(
             try:
                 # Refused before the check is shown: a page opened before someone else's save is stale.
                 self.refuse_conflicting_save(request, article, request.POST.get(FIELD), in_form=False)
+                self._refuse_unseen_edits(request, article)
             except ValidationError as error:
                 self.message_user(request, f"Not {done}: {'; '.join(messages_of(error))}", messages.ERROR)
                 return HttpResponseRedirect(
@@ -444,6 +522,8 @@ class ArticleAdmin(
                     "findings": findings,
                     "opened_state": request.POST.get(FIELD, ""),
                     "opened_state_field": FIELD,
+                    "opened_edit": request.POST.get(OPENED_EDIT),
+                    "opened_edit_field": OPENED_EDIT,
                     "action_url": request.path,
                 }
                 return TemplateResponse(request, "admin/articles/article/prepublish.html", context)
@@ -452,6 +532,8 @@ class ArticleAdmin(
             with transaction.atomic():
                 # A step taken from a page opened before someone else's save would act on unseen text.
                 self.refuse_conflicting_save(request, article, request.POST.get(FIELD), in_form=False)
+                if transition in FREEZING:
+                    self._refuse_unseen_edits(request, article)
                 service(article=article, user=request.user, **kwargs)
         except (PermissionDenied, ValidationError) as error:
             self.message_user(request, f"Not {done}: {'; '.join(messages_of(error))}", messages.ERROR)
@@ -459,6 +541,21 @@ class ArticleAdmin(
             self.log_change(request, article, done.capitalize())
             self.message_user(request, f"“{article}” {done}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[quote(article.pk)]))
+
+    def _refuse_unseen_edits(self, request, article: Article) -> None:
+        """Refuse a publish whose page was opened before the last edit of the text, notes or mentions."""
+        opened = request.POST.get(OPENED_EDIT)
+        if opened is None:
+            return  # a form the admin did not render (a script, a test client): nothing to compare
+        rows = Article.objects.filter(pk=article.pk)
+        if transaction.get_connection().in_atomic_block:
+            rows = rows.select_for_update()
+        current = rows.get()
+        if edit_mark(current) != opened:
+            raise ValidationError(
+                "the text, a note or a mention changed after you opened this page (last edit "
+                f"{timezone.localtime(current.edited_at):%H:%M:%S}); see the changes, then try again."
+            )
 
 
 @admin.register(SlugRedirect)

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees the response last: only a tagged, cookie-free public answer is made shareable.
+    "core.frontcache.FrontCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # CORS for the read API (settings below): before anything that may answer, as django-cors-headers asks.
@@ -135,6 +137,10 @@ LOGGING = {
 # Raw articles larger than this are refused by ingest: real articles are a few tens of kilobytes.
 INGEST_MAX_BYTES = 1_000_000
 
+# Article pages and API documents are rendered once per live version and reader's choice and served from
+# the database (reader/rendered.py). Off, every request renders afresh, as previews always do.
+READER_STORED_RENDERS = True
+
 # --- Imports (the admin's Import buttons; exchange/, articles/resources.py) ------------------------------
 # Files past these limits are refused on the import form before they are parsed, so an import always
 # finishes well inside a worker's timeout (the whole seed landscape is a few hundred rows, ~100 kB).
@@ -163,6 +169,13 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["Accept", "Accept-Language", "Cache-Control", "If-Modified-Since", "If-None-Match"]
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
 CORS_PREFLIGHT_MAX_AGE = 86400  # seconds a browser may reuse a preflight's answer
+# The front cache the app bans from when content changes (core/frontcache.py, deploy/varnish/baimo.vcl):
+# Varnish's addresses, comma-separated; empty, no front cache. S_MAXAGE bounds how long it keeps a page.
+FRONT_CACHE = {
+    "URLS": [url.strip() for url in os.environ.get("FRONT_CACHE_URLS", "").split(",") if url.strip()],
+    "S_MAXAGE": int(os.environ.get("FRONT_CACHE_S_MAXAGE", "300")),
+    "TIMEOUT": float(os.environ.get("FRONT_CACHE_TIMEOUT", "0.5")),
+}
 API_CACHE_MAX_AGE = 60  # seconds, in Cache-Control: public, max-age=…
 # The longest an editor may let a share link for an outside reviewer work, and the default offered.
 PREVIEW_LINK_MAX_HOURS = 14 * 24

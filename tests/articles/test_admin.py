@@ -18,6 +18,7 @@ from django.utils.html import escape
 from articles.annotations import annotation_create
 from articles.models import Annotation, Article, Paragraph, Section, Topic
 from articles.workflow import article_publish
+from tests.factories import make_article, set_text
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +232,12 @@ def test_submit_then_publish_actions(editor_client, draft):
     Annotation.objects.filter(article=draft).update(status=Annotation.Status.RESOLVED)
     assert run_action(editor_client, "submit_for_review", [draft, other]).status_code == 302
     assert statuses(draft, other) == ["review", "review"]
-    assert run_action(editor_client, "publish_now", [draft, other]).status_code == 302
+    asked = run_action(editor_client, "publish_now", [draft, other])
+    assert asked.status_code == 200 and statuses(draft, other) == ["review", "review"]  # asks first
+    confirmed = run_action(
+        editor_client, "publish_now", [draft, other], checked=asked.context["checked"], publish="clean"
+    )
+    assert confirmed.status_code == 302
     assert statuses(draft, other) == ["published", "published"]
     assert set(Article.objects.published()) == {draft, other}
 
@@ -385,6 +391,41 @@ def test_editor_publishes_and_schedules_with_the_workflow_buttons(editor_client,
     editor_client.post(url("article_workflow", draft.pk, "publish"))
     assert statuses(draft) == ["published"]
     assert editor_client.get(url("article_workflow", draft.pk, "publish")).status_code == 405
+
+
+def opened(page) -> dict:
+    """Return what a page's publish button posts of what the page showed."""
+    data = {page.context["opened_edit_field"]: page.context["opened_edit"]}
+    if page.context.get("opened_state"):
+        data[page.context["opened_state_field"]] = page.context["opened_state"]
+    return data
+
+
+def test_a_publish_from_a_page_opened_before_someone_elses_paragraph_edit_is_refused(editor_client):
+    article = make_article("原來的段落。", summary="摘要")
+    set_text(first_paragraph(article), "編輯看過的段落。")
+    step = url("article_workflow", article.pk, "publish")
+    for page in (url("article_change", article.pk), url("article_changes", article.pk)):
+        seen = opened(editor_client.get(page))
+        set_text(first_paragraph(article), f"{page}之後別人改過的段落。")  # after the page was opened
+        refused = editor_client.post(step, {**seen, "confirm": "yes"}, follow=True).content.decode()
+        assert "the text, a note or a mention changed after you opened this page" in refused
+        assert "原來的段落" in Client().get(article.get_absolute_url()).content.decode()
+    # Opened again, the page shows the edit: publishing it now is what the editor saw.
+    seen = opened(editor_client.get(url("article_changes", article.pk)))
+    editor_client.post(step, {**seen, "confirm": "yes"})
+    assert "之後別人改過的段落" in Client().get(article.get_absolute_url()).content.decode()
+
+
+def test_the_pre_publish_check_carries_what_the_page_showed(editor_client):
+    article = make_article("原來的段落。", summary="")  # no summary: the check asks
+    set_text(first_paragraph(article), "編輯看過的段落。")
+    step = url("article_workflow", article.pk, "publish")
+    asked = editor_client.post(step, opened(editor_client.get(url("article_change", article.pk))))
+    assert "no summary" in asked.content.decode()
+    set_text(first_paragraph(article), "別人後來改過的段落。")
+    editor_client.post(step, {**opened(asked), "confirm": "yes"})
+    assert "原來的段落" in Client().get(article.get_absolute_url()).content.decode()
 
 
 def test_contributor_cannot_publish_through_the_annotate_view(contributor_client, draft):

@@ -31,14 +31,24 @@ def test_atom_feed_lists_published_articles_only(client, article_factory):
     assert draft.title not in response.content.decode() and future.title not in response.content.decode()
 
 
+def sitemap_urls(client) -> list[str]:
+    """Return every URL the sitemap index's files list, reading each file as a crawler would."""
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    urls = []
+    for file in ElementTree.fromstring(index.content).iter(f"{SITEMAP}loc"):
+        response = client.get(file.text.removeprefix("http://testserver"))
+        assert response.status_code == 200
+        urls += [loc.text for loc in ElementTree.fromstring(response.content).iter(f"{SITEMAP}loc")]
+    return urls
+
+
 def test_sitemap_lists_public_pages_only(client, article_factory):
     public = article_factory()
     draft = article_factory(status="review")
     Company.objects.create(name_zh="公開公司", slug="public-co", layer="startup", published=True)
     Company.objects.create(name_zh="隱藏公司", slug="hidden-co", layer="startup", published=False)
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    urls = [loc.text for loc in ElementTree.fromstring(response.content).iter(f"{SITEMAP}loc")]
+    urls = sitemap_urls(client)
     assert any(url.endswith(public.get_absolute_url()) for url in urls)
     assert not any(url.endswith(draft.get_absolute_url()) for url in urls)
     assert any(url.endswith("/companies/public-co/") for url in urls)

@@ -17,7 +17,8 @@ PROD_ENV = {
 PRINT_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
     "print(s.DEBUG, s.ALLOWED_HOSTS, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], "
-    "s.STORAGES['staticfiles']['BACKEND'], s.MIDDLEWARE[1])"
+    "s.STORAGES['staticfiles']['BACKEND'], "
+    "s.MIDDLEWARE[s.MIDDLEWARE.index('django.middleware.security.SecurityMiddleware') + 1])"
 )
 
 

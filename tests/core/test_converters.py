@@ -44,6 +44,8 @@ def test_the_public_routes_with_values_are_all_checked():
         "/preview/{}/",
         "/reading/pinyin/{}/",
         "/reading/script/{}/",
+        "/sitemap-{}.xml",
+        "/topics/{}/",
     ]
 
 

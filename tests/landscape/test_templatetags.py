@@ -1,6 +1,7 @@
 import pytest
 from django.template import Context, Template
 
+from articles.publication import published_article
 from landscape.models import Company, Mention
 from landscape.selectors import charts_for_paragraphs, mentions_by_paragraph
 from tests.factories import (
@@ -9,6 +10,7 @@ from tests.factories import (
     make_figure,
     make_mention,
     make_person,
+    publish,
     set_text,
 )
 from tests.landscape.test_pages import paragraphs_of
@@ -73,11 +75,14 @@ def test_mention_and_chart_maps_fetch_in_one_query_each(article_factory, django_
     )
     make_figure(paragraph=figures_paragraph, chart_label="Pi", value=1336, chart_group="app-store-ratings")
     paragraphs = paragraphs_of(article)
+    # Charts are drawn for the paragraphs of the version being read, as the article page gives them.
+    publish(article)
+    read = published_article(article.live_version).paragraphs
 
     with django_assert_num_queries(1):
         mentions = mentions_by_paragraph(paragraphs)
     with django_assert_num_queries(1):
-        charts = charts_for_paragraphs(paragraphs)
+        charts = charts_for_paragraphs(read)
 
     assert [m.text for m in mentions[figures_paragraph.pk]] == ["OpenAI", "王小川"]
     assert after.pk not in mentions
@@ -91,5 +96,5 @@ def test_chart_follows_its_paragraph_when_no_caption_comes_next(article_factory)
     article = article_factory(sections=1, paragraphs=2)
     first = first_paragraph(article)
     make_figure(paragraph=first, chart_group="growth", chart_label="A", value=3)
-    assert list(charts_for_paragraphs(paragraphs_of(article))) == [first.anchor]
+    assert list(charts_for_paragraphs(published_article(article.live_version).paragraphs)) == [first.anchor]
     assert charts_for_paragraphs([]) == {}

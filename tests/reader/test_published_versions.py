@@ -556,7 +556,7 @@ class PublishedVersions(RuleBasedStateMachine):
             assert updated == self.version().published_at
         assert self.found(body) == heads
 
-        _, body = self.get("/sitemap.xml")
+        _, body = self.get("/sitemap-articles.xml")
         urls = [
             url
             for url in ElementTree.fromstring(body).findall("sm:url", SITEMAP)

@@ -15,7 +15,7 @@ from articles.models import Article, Paragraph, Section
 from articles.publication import article_publish_version
 from landscape.models import Alias, Company, Person
 from landscape.resources import CompanyResource
-from search.models import SearchDocument
+from search.models import SearchDocument, document_key
 from search.selectors import search
 from search.services import _paragraph_document, _sync, search_rebuild
 from tests.factories import make_article, make_company, make_person, make_quote, paragraphs
@@ -75,18 +75,18 @@ def test_new_paragraph_and_renamed_article_are_indexed_once_published():
     assert found("晶片") == ["改過的標題"]
 
 
-def test_scheduled_article_becomes_searchable_at_its_time_without_a_job():
+@pytest.mark.parametrize("ahead", [timedelta(hours=1), timedelta(days=40)])
+def test_scheduled_article_becomes_searchable_at_its_time_without_a_job(ahead):
+    when = timezone.now() + ahead
     article = make_article(
-        "排程發佈的晶片報道。",
-        status=Article.Status.SCHEDULED,
-        publish_at=timezone.now() + timedelta(hours=1),
-        title="排程文章",
+        "排程發佈的晶片報道。", status=Article.Status.SCHEDULED, publish_at=when, title="排程文章"
     )
     assert SearchDocument.objects.filter(article=article).exists()
-    assert found("晶片") == []
-    # Time passes: nothing is saved and no signal fires.
-    Article.objects.filter(pk=article.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
-    assert found("晶片") == ["排程文章"]
+    assert found("晶片") == [] and search("晶片").total == 0
+    # Time passes, into another month too: nothing is saved and no signal fires.
+    later = when + timedelta(seconds=1)
+    assert found("晶片", now=later) == ["排程文章"]
+    assert search("晶片", now=later).total == 1
 
 
 def test_unpublishing_behind_the_orms_back_still_hides_content():
@@ -97,16 +97,57 @@ def test_unpublishing_behind_the_orms_back_still_hides_content():
     assert found("晶片") == []
 
 
-def test_deleting_paragraphs_sections_and_articles_removes_their_documents():
-    article = make_article("晶片一。", "晶片二。")
-    first, second = paragraphs(article)
+def anchors_found(query: str) -> list[str]:
+    return sorted(hit.anchor for hit in search(query, limit=100).hits)
+
+
+def test_editing_or_deleting_working_copy_paragraphs_changes_nothing_until_published():
+    article = make_article("晶片一。", "晶片二。", "晶片三。")
+    first, second, third = paragraphs(article)
+    live = sorted(p.anchor for p in (first, second, third))
     first.delete()
-    assert [hit.anchor for hit in search("晶片").hits] == [second.anchor]
+    second.text = "改寫成別的話。"
+    second.save()
+    Paragraph.objects.create(section=third.section, position=9, text="新寫的晶片段落。")
+    # Readers still see the live version, all three paragraphs as published: so does search.
+    assert anchors_found("晶片") == live
+    assert anchors_found("別的話") == []
+    article_publish_version(Article.objects.get(pk=article.pk))
+    new = Paragraph.objects.get(text="新寫的晶片段落。")
+    assert anchors_found("晶片") == sorted([third.anchor, new.anchor])
+    assert anchors_found("別的話") == [second.anchor]
+
+
+def test_deleting_a_section_of_the_working_copy_keeps_its_published_paragraphs():
+    article = make_article("晶片一。", "晶片二。")
     Section.objects.filter(article=article).delete()
+    assert len(anchors_found("晶片")) == 2
+    article_publish_version(Article.objects.get(pk=article.pk))
+    assert anchors_found("晶片") == []
+
+
+def test_withdrawals_take_effect_at_once():
+    article = make_article("晶片的新聞。", title="將撤下的文章")
+    company = make_company("晶片公司")
+    speaker = make_person("晶片專家")
+    make_quote(paragraphs(article)[0], "晶片的新聞。", speaker)
+    assert sorted(found("晶片")) == ["將撤下的文章", "晶片公司", "晶片專家", "晶片專家"]
+    company.published = False
+    company.save()
+    speaker.published = False
+    speaker.save()
+    # The quote stays, found by its words, no longer naming the unpublished speaker.
+    assert sorted(found("晶片")) == ["將撤下的文章", "將撤下的文章"]
+    unpublish(article)
     assert found("晶片") == []
-    other = make_article("晶片三。")
-    other.delete()
-    assert found("晶片") == [] and not SearchDocument.objects.exists()
+
+
+def test_deleting_an_article_removes_its_documents():
+    article = make_article("晶片三。")
+    make_quote(paragraphs(article)[0], "晶片三。", make_person("發言人"))
+    article_id = article.pk
+    article.delete()
+    assert found("晶片") == [] and not SearchDocument.objects.filter(article_id=article_id).exists()
 
 
 def test_company_is_searchable_only_while_published_with_its_aliases():
@@ -193,11 +234,11 @@ def test_rebuild_is_idempotent_and_repairs_the_index(seed_article):
     SearchDocument.objects.filter(kind="company").delete()
     SearchDocument.objects.filter(kind="paragraph", anchor="p-30").update(tokens="", normalised="")
     draft = make_article("草稿裡的算力。", status=Article.Status.DRAFT)
-    section = Section.objects.get(article=draft)
+    draft_paragraph = Section.objects.get(article=draft).paragraphs.get()
     SearchDocument.objects.create(
+        id=document_key("paragraph", draft_paragraph.pk),
         kind="paragraph",
-        object_id=section.paragraphs.get().pk,
-        paragraph=section.paragraphs.get(),
+        object_id=draft_paragraph.pk,
         article=draft,
         title="不該在索引裡",
         url="/",
@@ -215,6 +256,23 @@ def test_rebuild_command_reports_what_it_did(seed_article, capsys):
     assert "70 created, 0 updated, 0 removed" in capsys.readouterr().out
     call_command("search_rebuild")
     assert "0 created, 0 updated, 0 removed" in capsys.readouterr().out
+
+
+def test_rebuild_in_small_batches_builds_the_same_index_and_reports_progress(seed_article, monkeypatch):
+    make_company("百川智能", aliases=["百川"])
+    make_quote(paragraphs(seed_article)[0], paragraphs(seed_article)[0].text[:6], make_person("發言人"))
+    before = sorted(SearchDocument.objects.values_list("pk", "kind", "object_id", "tokens", "title"))
+    SearchDocument.objects.all().delete()
+    monkeypatch.setattr("search.services.ARTICLES_PER_BATCH", 1)
+    monkeypatch.setattr("search.services.ROWS_PER_BATCH", 2)
+    told = []
+    report = search_rebuild(progress=lambda unit, done, total: told.append((unit, done, total)))
+    assert sorted(SearchDocument.objects.values_list("pk", "kind", "object_id", "tokens", "title")) == before
+    assert report.created == len(before)
+    assert ("articles", 1, 1) in told and told[-1][0] == "people"
+    published = Company.objects.published().count()
+    companies = [(done, total) for unit, done, total in told if unit == "companies"]
+    assert companies == [(min(done, published), published) for done in range(2, published + 2, 2)]
 
 
 def test_unpublishing_an_article_drops_its_documents(seed_article):
@@ -241,7 +299,7 @@ def test_indexing_a_source_another_request_just_indexed_updates_it():
     paragraph = paragraphs(article)[0]
     Paragraph.objects.filter(pk=paragraph.pk).update(text="新的晶片。")
     article_publish_version(Article.objects.get(pk=article.pk))
-    SearchDocument.objects.filter(paragraph=paragraph).update(text="舊的算力。", tokens="", normalised="")
+    SearchDocument.objects.filter(object_id=paragraph.pk).update(text="舊的算力。", tokens="", normalised="")
     article = Article.objects.select_related("live_version").get(pk=article.pk)
     (section,) = article.live_version.content["sections"]
     # As if a concurrent request inserted the document after this one looked: the scope sees nothing.
@@ -250,7 +308,7 @@ def test_indexing_a_source_another_request_just_indexed_updates_it():
         Q(pk__in=[]),
         [_paragraph_document(article, section, section["paragraphs"][0])],
     )
-    assert SearchDocument.objects.filter(paragraph=paragraph).count() == 1
+    assert SearchDocument.objects.filter(kind="paragraph", object_id=paragraph.pk).count() == 1
     assert found("晶片") == [article.title] and found("算力") == []
 
 
@@ -258,10 +316,11 @@ def test_indexing_a_source_another_request_just_indexed_updates_it():
 
 
 def run_action(client, model: str, action: str, objs) -> None:
-    response = client.post(
-        reverse(f"admin:{model}_changelist"),
-        {"action": action, "_selected_action": [str(obj.pk) for obj in objs], "index": "0"},
-    )
+    data = {"action": action, "_selected_action": [str(obj.pk) for obj in objs], "index": "0"}
+    response = client.post(reverse(f"admin:{model}_changelist"), data)
+    if action == "publish_now":  # asks first: confirm the articles the check finds nothing in
+        data.update(checked=response.context["checked"], publish="clean")
+        response = client.post(reverse(f"admin:{model}_changelist"), data)
     assert response.status_code == 302
 
 

@@ -131,3 +131,33 @@ def test_query_count_is_constant(client, django_assert_max_num_queries, size):
             pages.append(get(client, q="算力", page=page))
     html = "".join(pages)
     assert "search-hit-company" in html and "search-hit-quote" in html and "search-hit-paragraph" in html
+
+
+def test_page_links_and_head_links_for_a_reader_to_follow(client):
+    make_article(*[f"第{n}段說算力。" for n in range(130)])
+    html = get(client, q="算力", page="4")
+    assert '<link rel="prev" href="?q=%E7%AE%97%E5%8A%9B&amp;page=3">' in html
+    assert '<link rel="next" href="?q=%E7%AE%97%E5%8A%9B&amp;page=5">' in html
+    numbers = re.findall(r'aria-label="第 (\d+) 頁"', html)
+    assert numbers == ["1", "2", "3", "4", "5", "6", "7"]
+    assert 'aria-label="第 4 頁" aria-current="page">4</a>' in html
+    last = get(client, q="算力", page="7")
+    assert 'rel="next"' not in last and last.count("search-hit-paragraph") == 10
+
+
+def test_a_type_filter_stays_in_every_page_link(client):
+    make_article(*[f"第{n}段說算力。" for n in range(45)])
+    html = get(client, q="算力", type="paragraph", page="2")
+    assert 'href="?q=%E7%AE%97%E5%8A%9B&amp;type=paragraph&amp;page=3"' in html
+
+
+def test_a_word_found_beyond_what_search_ranks_says_so(client, monkeypatch):
+    monkeypatch.setattr("search.selectors.MAX_RANKED", 5)
+    monkeypatch.setattr("search.views.MAX_RANKED", 5)
+    make_article(*[f"第{n}段說算力。" for n in range(8)])
+    html = get(client, q="算力")
+    assert "「算力」的結果超過 5 項" in html and "每一類只排列最新的 5 項" in html
+    assert "段落（5+）" in html
+    assert html.count("search-hit-paragraph") == 5
+    exact = get(client, q="第1段")
+    assert "共有 1 項結果" in exact and "每一類只排列" not in exact and "段落（1）" in exact

@@ -236,7 +236,7 @@ def test_every_short_cjk_substring_of_a_paragraph_is_found_through_the_index(tex
     assume(all(ch in HAN for ch in fragment))
     for query in (fragment, convert(fragment, HANS)):
         matched = SearchDocument.objects.matching(parse_query(query)).visible()
-        assert matched.filter(paragraph=paragraph).exists(), (text, query)
+        assert matched.filter(kind="paragraph", object_id=paragraph.pk).exists(), (text, query)
 
 
 def test_quote_is_found_by_its_words_and_speaker_and_shows_the_role(db):

@@ -1,0 +1,55 @@
+"""What the front cache drops when the landscape changes: the tags of the pages that showed it.
+
+A page or document showing a company, person, product, quote or figure carries its tag (`company-3`);
+lists carry the list tag (`quote-list`). A change bans the record's own tag, its lists, the records its
+page shows it on (a quote is on its speaker's and company's pages, a figure's chart on its article's),
+and search. Article pages carry the tags of the entities they link to, so renaming or unpublishing a
+company drops them too.
+"""
+
+from django.db.models.signals import post_delete, post_save
+
+from articles.models import Article, Paragraph
+from core.frontcache import SEARCH_TAG, list_tag, purge, record_tag
+
+from .models import Affiliation, Alias, Company, Figure, Person, Product, Quote
+
+
+def _article_of(paragraph_id) -> list[str]:
+    article_id = (
+        Paragraph.objects.filter(pk=paragraph_id).values_list("section__article_id", flat=True).first()
+    )
+    return [record_tag(Article(pk=article_id))] if article_id else []
+
+
+def _tags_of(instance) -> list[str]:
+    if isinstance(instance, (Company, Person)):
+        return [record_tag(instance), list_tag(type(instance))]
+    if isinstance(instance, Product):
+        return [record_tag(instance), list_tag(Product), record_tag(Company(pk=instance.company_id))]
+    if isinstance(instance, Alias):
+        owner = Company(pk=instance.company_id) if instance.company_id else Person(pk=instance.person_id)
+        return [record_tag(owner)]
+    if isinstance(instance, Affiliation):
+        tags = [record_tag(Person(pk=instance.person_id)), list_tag(Person)]
+        return tags + ([record_tag(Company(pk=instance.company_id))] if instance.company_id else [])
+    tags = [record_tag(instance), list_tag(type(instance))]
+    if instance.company_id:
+        tags.append(record_tag(Company(pk=instance.company_id)))
+    if isinstance(instance, Quote) and instance.speaker_id:
+        tags.append(record_tag(Person(pk=instance.speaker_id)))
+    if isinstance(instance, Figure):
+        if instance.product_id:
+            tags.append(record_tag(Product(pk=instance.product_id)))
+        tags += _article_of(instance.paragraph_id)  # its chart
+    return tags
+
+
+def _changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        purge(*_tags_of(instance), SEARCH_TAG)
+
+
+for _model in (Company, Person, Product, Alias, Affiliation, Quote, Figure):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"frontcache_{_model.__name__}_saved")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"frontcache_{_model.__name__}_deleted")

@@ -1,0 +1,39 @@
+"""The reader's lists of articles: the home page, all articles and a topic's, newest first.
+
+Each shows live versions (`ArticleVersion.objects.live()`), never a working copy, in numbered pages.
+"""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from articles.models import ArticleVersion, Topic
+from articles.selectors import published_articles
+from core.paging import page_or_404
+from landscape.selectors import featured_quotes, landscape_layers
+
+ARTICLES_PER_PAGE = 20
+
+
+def home(request):
+    articles = list(ArticleVersion.objects.live().listing().newest_first()[:6])
+    context = {
+        "lead": articles[0] if articles else None,
+        "more": articles[1:],
+        "quotes": featured_quotes(limit=3),
+        "layers": landscape_layers(),
+    }
+    return render(request, "articles/home.html", context)
+
+
+def article_list(request):
+    page = page_or_404(request, published_articles().newest_first(), per_page=ARTICLES_PER_PAGE)
+    return render(request, "articles/article_list.html", {"page": page})
+
+
+def topic_detail(request, slug):
+    topic = Topic.objects.filter(slug=slug).first()
+    if topic is None:
+        raise Http404("No topic has this slug.")
+    articles = published_articles(topic=topic.slug).newest_first()
+    page = page_or_404(request, articles, per_page=ARTICLES_PER_PAGE)
+    return render(request, "articles/article_list.html", {"page": page, "topic": topic})
