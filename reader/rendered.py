@@ -38,7 +38,7 @@ from functools import cache, reduce
 from importlib import metadata
 from operator import or_
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -135,7 +135,7 @@ def fill(pieces: list[str], request: HttpRequest, slots: Slots) -> str:
 
 
 class StoredRequest(HttpRequest):
-    """A reader's GET of `path` as every stored render sees it: no cookie, no user, placeholders for the rest.
+    """A reader's GET of a URL's `path` as every stored render sees it: no cookie, no user, placeholders.
 
     Its host and full path are placeholders unique to this render, so what a request puts in a page (its
     origin, its address) can be cut out of the text and filled in per request.
@@ -144,10 +144,10 @@ class StoredRequest(HttpRequest):
     def __init__(self, path: str, query: Mapping[str, str]):
         super().__init__()
         self.method = "GET"
-        self.path = self.path_info = path
+        self.path = self.path_info = unquote(path)  # as a server hands it to Django: decoded
         self.META["QUERY_STRING"] = urlencode(query)
         self.GET = QueryDict(self.META["QUERY_STRING"])
-        self.resolver_match = resolve(path)
+        self.resolver_match = resolve(self.path_info)
         self._host = f"stored-{secrets.token_hex(8)}.invalid"
         self._full_path = f"/stored-{secrets.token_hex(8)}/"
 

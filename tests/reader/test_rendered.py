@@ -125,6 +125,18 @@ def test_every_choice_is_stored_once_and_served_byte_for_byte(story, settings, d
     assert 'href="/companies/jiachen/"' in page and "<svg" in page and "算力" in page
 
 
+def test_an_article_with_a_chinese_address_is_stored_and_served_the_same(settings, django_assert_num_queries):
+    article = make_article("百川智能發布了新模型。", slug="百模大戰一週年")
+    reader = Client()
+    urls = [(article.get_absolute_url(), {}), (article.get_absolute_url(), {"variant": "zh-hans"})]
+    urls.append((reverse("api-v1:get_article", kwargs={"slug": article.slug}), {"variant": "zh-hans"}))
+    stored = read(urls)
+    assert {status for status, _, _ in stored.values()} == {200}
+    assert stored == fresh(settings, urls)
+    assert_served_as_stored(urls, django_assert_num_queries)
+    assert reader.get(urls[0][0]).content == stored[urls[0][0], ()][2]
+
+
 def _internal(story):
     story.note.visibility = Annotation.Visibility.INTERNAL
     story.note.save()
