@@ -2,13 +2,14 @@
 
 The steps are a newsroom's: edits of the title, the summary and a paragraph; notes added, hidden, shown
 again, rewritten and deleted; mentions added, rejected, confirmed again and deleted; companies
-unpublished, renamed and published again; publishes, schedules, archives, submissions and returns to draft; restores of an earlier revision through
-the admin's history; contributors trying what only editors may. A model keeps the working copy and what
-the last publish froze. After every step each surface (the article page and its JSON-LD, the API
-document and list, the Atom feed, the sitemap, search as page and API, the home page and the article
-list) shows exactly the frozen version, less what was withdrawn since (a note made internal or deleted, a
-mention rejected or deleted, a company unpublished, the article no longer public), and nothing else. What
-was withdrawn stays withdrawn until the next publish, whatever is done to it in the working copy.
+unpublished, renamed and published again; publishes, schedules, archives, submissions and returns to
+draft; restores of an earlier revision through the admin's history; contributors trying what only editors
+may. A model keeps the working copy and what the last publish froze. After every step each surface (the
+article page and its JSON-LD, the API document and list, the Atom feed, the sitemap, search as page and
+API, the home page and the article list) shows exactly the frozen version, less what was withdrawn since
+(a note made internal or deleted, a mention rejected or deleted, a company unpublished, the article no
+longer public), and nothing else. What was withdrawn stays withdrawn until the next publish, whatever is
+done to it in the working copy.
 
 Every title, summary, paragraph and note body carries a marker of its own, `zq` and four letters: a word
 of its own to the search index, and a string no other text holds, so which edits a surface shows is read

@@ -216,3 +216,14 @@ def test_a_rebuild_into_an_empty_index_builds_the_same_structures_once_at_the_en
     # The triggers work again: a new document is found at once.
     make_article("重建之後的晶片。")
     assert search("晶片").total == 1
+
+
+def test_an_empty_index_is_rebuilt_over_a_site_with_content(db):
+    # Filling an empty index drops and rebuilds its full-text structure in one transaction; on
+    # PostgreSQL that needs the new rows' foreign-key checks run first, as after a migrate with content.
+    article = make_article("月之暗面發布了新模型。")
+    make_company("月之暗面", slug="moonshot", published=True)
+    SearchDocument.objects.all().delete()
+    search_rebuild()
+    assert SearchDocument.objects.filter(article=article).exists()
+    assert search("月之暗面").total >= 1
