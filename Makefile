@@ -41,11 +41,15 @@ install-dev: $(VENV)/.installed-dev
 seed: install
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py load_seed
+	$(VPY) manage.py changes_backfill -v 0
 
 editor: install
 	$(VPY) manage.py ensure_editor --admin-url http://127.0.0.1:$(PORT)/admin/
 
+# The worker (django-tasks-db) records the change feed and sends webhooks beside the development server.
 run: seed editor
+	@$(VPY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VPY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Browser tests drive Debian's Chromium; never a downloaded browser build.
@@ -59,7 +63,9 @@ stack-deps:
 test: install-dev browsers stack-deps
 	$(VPY) -m pytest
 
-# The benchmark (bench/run.py, with Debian's wrk): the production stack under load; e.g. BENCH_ARGS="--scale".
+# The benchmark (bench/run.py; Debian's wrk, varnish, redis-server): the production stack, direct and through
+# Varnish, in interleaved rounds; on PostgreSQL (DATABASE_URL, else baimo_bench). docs/performance.md.
+# e.g. BENCH_ARGS="--scale", BENCH_ARGS="--targets article,api-article,search-word,mix --duration 60 --rounds 1"
 .PHONY: bench
 bench: install
 	@bash scripts/install-bench-deps

@@ -2,7 +2,9 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import ArticleVersion
+from core.frontcache import cache_tags, list_tag
+
+from .models import Article, ArticleVersion, Topic
 
 
 class LatestArticlesFeed(Feed):
@@ -16,6 +18,11 @@ class LatestArticlesFeed(Feed):
     title = "百模 Baimo"
     subtitle = "中國 AI 產業報道：百模大戰的文章、公司、人物與引語。"
     language = "zh-Hant"
+
+    def __call__(self, request, *args, **kwargs):
+        # The newest articles as published, with their topics' names.
+        cache_tags(request, list_tag(Article), list_tag(Topic))
+        return super().__call__(request, *args, **kwargs)
 
     def link(self):
         return reverse("articles:list")

@@ -3,13 +3,15 @@
 An article's pages, documents and feeds carry `article-<pk>`; every list of articles (home, lists,
 feed, sitemap, topic pages) carries `article-list`; search results carry `search`. Publishing a version,
 taking something back from one, and an article leaving or joining the public site each ban what showed
-it. Edits of a working copy ban nothing: readers do not see them.
+it. Edits of a working copy ban nothing: readers do not see them. An article scheduled for later goes
+live with no write at all: what shows it is kept only until then (`expect_change`).
 """
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from core.frontcache import SEARCH_TAG, list_tag, purge, record_tag
+from core.frontcache import SEARCH_TAG, expect_change, list_tag, purge, record_tag
 
 from .models import Article, ArticleVersion, Topic
 from .publication import version_published, version_withdrawn
@@ -25,6 +27,10 @@ def article_tags(article_id: int) -> list[str]:
 @receiver(version_published, sender=ArticleVersion, dispatch_uid="frontcache_version_published")
 def _version_published(sender, version, **kwargs):
     purge(*article_tags(version.article_id))
+    if version.publish_at and version.publish_at > timezone.now():
+        # Until then its address answers a 404 tagged as a list; lists and search show it from then on.
+        for tag in (list_tag(Article), SEARCH_TAG):
+            expect_change(tag, version.publish_at)
 
 
 @receiver(version_withdrawn, sender=ArticleVersion, dispatch_uid="frontcache_version_withdrawn")

@@ -241,7 +241,11 @@ class ArticleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="article_version_unique_number"),
         ]
-        indexes = [models.Index(fields=["slug"], name="article_version_slug_idx")]
+        indexes = [
+            models.Index(fields=["slug"], name="article_version_slug_idx"),
+            # Lists, feeds and cursors read versions newest first: an index scan, never a sort of all.
+            models.Index(fields=["-publish_at", "-id"], name="article_version_newest_idx"),
+        ]
 
     def __str__(self):
         return f"{self.title} (version {self.number})"

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 
 EDITOR = "Editor"
 CONTRIBUTOR = "Contributor"
-CONTENT_APPS = ("articles", "landscape")
+CONTENT_APPS = ("articles", "landscape", "integrations")
 
 # Contributors' permissions in the articles app; in the landscape they only get view_*.
 CONTRIBUTOR_ARTICLES = {

@@ -4,9 +4,10 @@ from functools import cached_property
 from django.db.models import Count, Max
 from django.urls import reverse
 
+from core.frontcache import list_tag
 from core.sitemaps import SummarisedSitemap
 
-from .models import ArticleVersion
+from .models import Article, ArticleVersion, Topic
 
 
 class ArticleSitemap(SummarisedSitemap):
@@ -14,6 +15,7 @@ class ArticleSitemap(SummarisedSitemap):
 
     changefreq = "weekly"
     latest_field = "published_at"
+    cache_tags = (list_tag(Article),)
 
     def items(self):
         # In the articles' own order, so that a new article lands in the last file and the others stay put.
@@ -27,6 +29,7 @@ class TopicSitemap(SummarisedSitemap):
     """Every topic some published article has, modified when the latest of those articles was published."""
 
     changefreq = "daily"
+    cache_tags = (list_tag(Article), list_tag(Topic))
 
     @staticmethod
     def _tagged():

@@ -12,8 +12,10 @@ What the reprint sites did to the text, and how each damage is undone by rule:
   Real parentheses stay (their own readings removed).
 * **Flattened punctuation.** Full-width marks became ASCII and were often stacked behind a stray comma.
   A run of marks (``,,`` ``,`` ``,。`` ``,;`` ``,?`` ``,、``) next to Chinese text becomes one full-width
-  mark: commas are dropped when another mark follows, otherwise the run is one ``，``. Marks between
-  Latin letters, digits and inside URLs stay ASCII (``1.5%``, ``GPT-3.5``, ``http://``). ASCII
+  mark: commas are dropped when another mark follows, otherwise the run is one ``，``. A stack between
+  Chinese and Latin text loses the spaces around it (``分離 ,,IDM`` is ``分離，IDM``). Marks between
+  Latin letters, digits and inside URLs stay ASCII (``1.5%``, ``GPT-3.5``, ``http://``, ``10:30``,
+  ``NT$29,900``), and so does the mark closing a quoted Latin sentence (``“Are you ready?”``). ASCII
   parentheses around Chinese text become ``（）``.
 * **HTML remnants.** Paragraph tags are stripped, including ``/p>`` whose ``<`` was eaten (see below).
 * **Mojibake.** Some runs were encoded as GBK (code page 936) and decoded one byte late: the first byte
@@ -28,14 +30,28 @@ What the reprint sites did to the text, and how each damage is undone by rule:
   kind ``mojibake``; its proposal is given only when every guessed character is backed by evidence, and
   is otherwise ``None`` (the best guess is kept in ``guess``).
 
+  Runs the rules above do not catch are found by reading them one byte earlier: a ``?`` glued to text
+  opens a candidate, and it is a run when its earlier reading scores far better under a character and
+  word model of Chinese (``articles.mojibake``), or when one or two characters sit between two glued
+  ``?`` and form no word. A run whose last character's trail byte is an ASCII letter swallowed the first
+  letter of the Latin word after it; the proposal gives it back. Each warning carries ``partial`` (what
+  the bytes prove, ``□`` for each character they cannot) and ``alternatives`` (other readings, best first).
+
   Policy: a mojibake repair is **proposed, never applied**: the damaged run stays verbatim in the text
-  (and is shielded from the other cleaners) so that the editor sees what came in and the warning's
-  annotation anchors to it. The one exception is the fixed tail ``?!?/p>`` (``。”</p>`` read one byte
-  late, the ``<`` swallowed by the lone byte), which is always ``。”`` and is applied; its warning records
-  the original. No text is ever dropped silently.
+  (and is shielded from the other cleaners, so its ``?`` never becomes ``？``) so that the editor sees
+  what came in and the warning's annotation anchors to it. Two exceptions are applied, each with a
+  warning that records the original: the fixed tail ``?!?/p>`` (``。”</p>`` or ``。」</p>`` read one
+  byte late, the ``<`` swallowed by the lone byte), closed with the quotation mark that balances the one
+  the paragraph opened (in the middle of a line it also ends the paragraph the scrape joined to the
+  next); and UTF-8 text read as GBK (``妯″瀷`` for ``模型``), whose bytes all survive. No text is ever
+  dropped silently.
+* **Script.** Simplified characters left in a Traditional article by a careless converter (``依賴于``,
+  ``而后``) are reported in ``script_warnings`` with OpenCC's Traditional form, never converted: some are
+  right (云 in 云知聲). Characters Traditional also writes (里, 台) count only inside a word.
 * **Structure.** Credit lines on top (``原文來源:``, ``圖片來源:``) become metadata; short standalone lines
   that do not end a sentence become section headings; a whole-line ``(圖源:…)`` is a caption; the footer
-  holds the disclaimer (with the publisher's name and the reprint URL) and the notice.
+  holds the disclaimer (with the publisher's name and the reprint URL) and the notice. A short line that
+  asks or exclaims (``?`` ``！``) before body text is a heading too.
 
 Cleaning is idempotent: parsing the rendered result of a parse changes nothing.
 """
@@ -47,11 +63,13 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 
 import opencc
+
+from .mojibake import chinese_model, earlier_reading, shift_evidence, utf8_read_as_gbk
 
 # --- Character classes ----------------------------------------------------------------------------------
 
@@ -82,15 +100,19 @@ _HTML_TAG_RE = re.compile(
 )
 _EATEN_TAG_RE = re.compile(r"(?<=\?)/p>\s*$")  # the lone byte of a mojibake tail swallowed the '<'
 _MOJIBAKE_TAIL_RE = re.compile(r"\?!\?(?=(?:</p>|/p>)\s*$)")
-_REPAIRED_TAIL = "。”"
+_MIDLINE_TAIL_RE = re.compile(r"(?<=\?!\?/p>)(?=\s*\S)")
 
 _MARKS = ",;:?!，。、；：？！"
 _MARK_STACK_RE = re.compile(f"[{re.escape(_MARKS)}]+")
 _FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _PAREN_RE = re.compile(r"\(([^()]*)\)")
+_CJK_CHARS = f"{_HAN}{_CJK_PUNCT}"
+_SPACED_STACK_RE = re.compile(
+    rf"(?<=[{_CJK_CHARS}]) ?([,;:?!]+) ?(?=[A-Za-z0-9])|(?<=[A-Za-z0-9]) ?([,;:?!]+) ?(?=[{_CJK_CHARS}])"
+)
 
 _HEADING_MAX_CHARS = 40
-_SENTENCE_ENDS = "。！；…：，,.;:!"
+_SENTENCE_ENDS = "。；…：，,.;:"
 _OPENING_QUOTES = '“「『‘"”'
 
 
@@ -112,6 +134,9 @@ class IngestWarning:
     original: str | None = None
     applied: bool = False
     guess: str | None = None
+    # What the surviving bytes prove, □ for each character they cannot; then other readings, best first.
+    partial: str | None = None
+    alternatives: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -126,6 +151,8 @@ class IngestWarning:
             "original": self.original,
             "applied": self.applied,
             "guess": self.guess,
+            "partial": self.partial,
+            "alternatives": list(self.alternatives),
         }
 
 
@@ -153,6 +180,8 @@ class IngestResult:
     warnings: tuple[IngestWarning, ...]
     author: str | None = None
     language: str = "zh-Hant"
+    # Characters of the other script left by a careless converter: proposals only, never applied.
+    script_warnings: tuple[IngestWarning, ...] = ()
 
     def to_dict(self) -> dict:
         """Return the JSON-ready ingest report."""
@@ -173,6 +202,7 @@ class IngestResult:
             "disclaimer": self.disclaimer,
             "notice": self.notice,
             "warnings": [warning.to_dict() for warning in self.warnings],
+            "script_warnings": [warning.to_dict() for warning in self.script_warnings],
         }
 
 
@@ -217,6 +247,9 @@ class _Run:
     guess: str | None
     applied: bool = False
     original: str | None = None
+    kind: str = "shifted"  # "shifted" (GBK one byte late), "tail" or "utf8" (UTF-8 read as GBK)
+    partial: str | None = None
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass
@@ -236,34 +269,71 @@ def _clean_line(line: str, model: _LanguageModel) -> _CleanLine:
     line = _remove_readings(_strip_html(line))
     # Whitespace settles before any offset is taken.
     line = re.sub(r"[ \t]{2,}", " ", line).strip(" \t\u3000\ufeff")
-    runs = _find_runs(line, model)
+    runs = _shielded(line, model)
     pieces: list[str] = []
     cleaned_runs: list[_Run] = []
     cursor = 0
     for run in runs:
         pieces.append(_normalise_plain(line[cursor : run.start], line[:cursor], line[run.start :]))
         start = sum(map(len, pieces))
-        pieces.append(line[run.start : run.end])
-        cleaned_runs.append(_shift_run(run, start))
+        # A UTF-8-as-GBK stretch is replaced by what its bytes prove; a shifted run stays as it came.
+        pieces.append(run.proposal if run.applied and run.proposal else line[run.start : run.end])
+        cleaned_runs.append(_shift_run(run, start, len(pieces[-1])))
         cursor = run.end
     pieces.append(_normalise_plain(line[cursor:], line[:cursor], ""))
     text = "".join(pieces)
     if tail:
         # The tail sits at the end of the line, where no cleaner moves it.
-        at = text.rfind(_REPAIRED_TAIL)
-        cleaned_runs.append(_Run(at, at + len(_REPAIRED_TAIL), None, None, applied=True, original="?!?/p>"))
+        at = text.rfind(tail)
+        cleaned_runs.append(
+            _Run(at, at + len(tail), None, None, applied=True, original="?!?/p>", kind="tail")
+        )
     return _CleanLine(text, sorted(cleaned_runs, key=lambda run: run.start))
 
 
-def _shift_run(run: _Run, start: int) -> _Run:
-    return _Run(start, start + run.end - run.start, run.proposal, run.guess, run.applied, run.original)
+def _shielded(line: str, model: _LanguageModel) -> list[_Run]:
+    """Return the stretches no cleaner may touch: UTF-8 read as GBK, then runs of shifted bytes."""
+    repairs = [
+        _Run(start, end, original, original, applied=True, original=line[start:end], kind="utf8")
+        for start, end, original in utf8_read_as_gbk(line)
+    ]
+    runs = [
+        run
+        for run in _find_runs(line, model)
+        if all(run.end <= r.start or run.start >= r.end for r in repairs)
+    ]
+    return sorted(repairs + runs, key=lambda run: run.start)
 
 
-def _repair_tail(line: str) -> tuple[str, bool]:
-    """Replace the fixed mojibake tail of a closing quote before an eaten ``</p>``."""
-    if _MOJIBAKE_TAIL_RE.search(line):
-        return _MOJIBAKE_TAIL_RE.sub(_REPAIRED_TAIL, line), True
-    return line, False
+def _shift_run(run: _Run, start: int, length: int) -> _Run:
+    return replace(run, start=start, end=start + length)
+
+
+def _repair_tail(line: str) -> tuple[str, str | None]:
+    """Replace the fixed mojibake tail of a closing quote before an eaten ``</p>``; return the closing.
+
+    ``。”`` and ``。」`` (and ``。』``) garble to the same bytes, so the closing is the one that balances the
+    quotation the line opened.
+    """
+    match = _MOJIBAKE_TAIL_RE.search(line)
+    if not match:
+        return line, None
+    closing = "。" + _closing_quote(line[: match.start()])
+    return line[: match.start()] + closing + line[match.end() :], closing
+
+
+_QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』"}
+
+
+def _closing_quote(text: str) -> str:
+    """Return the closing quotation mark that balances the last quotation left open in a text."""
+    open_quotes: list[str] = []
+    for ch in text:
+        if ch in _QUOTE_PAIRS:
+            open_quotes.append(ch)
+        elif ch in _QUOTE_PAIRS.values() and open_quotes and _QUOTE_PAIRS[open_quotes[-1]] == ch:
+            open_quotes.pop()
+    return _QUOTE_PAIRS[open_quotes[-1]] if open_quotes else "”"
 
 
 def _strip_html(line: str) -> str:
@@ -291,6 +361,9 @@ def _normalise_plain(segment: str, before: str, after: str) -> str:
     if not segment:
         return segment
     chinese_line = bool(_HAN_RE.search(before + segment + after))
+    # A stack between Chinese and Latin text loses the spaces around it ("分離 ,,IDM").
+    edged = _SPACED_STACK_RE.sub(r"\1\2", before[-1:] + segment + after[:1])
+    segment = edged[len(before[-1:]) : len(edged) - len(after[:1])]
     padded = before[-1:] + segment + after[:2]
     offset = len(before[-1:])
     out: list[str] = []
@@ -299,7 +372,11 @@ def _normalise_plain(segment: str, before: str, after: str) -> str:
         out.append(padded[cursor : match.start()])
         out.append(
             _normalise_stack(
-                match.group(), padded[match.start() - 1 : match.start()], padded[match.end() :], chinese_line
+                match.group(),
+                padded[match.start() - 1 : match.start()],
+                padded[match.end() :],
+                chinese_line,
+                before + padded[offset : match.start()],
             )
         )
         cursor = match.end()
@@ -307,10 +384,15 @@ def _normalise_plain(segment: str, before: str, after: str) -> str:
     return _PAREN_RE.sub(_normalise_parens, "".join(out))
 
 
-def _normalise_stack(stack: str, left: str, after: str, chinese_line: bool) -> str:
+def _normalise_stack(stack: str, left: str, after: str, chinese_line: bool, preceding: str = "") -> str:
     right = after[:1]
     if stack == ":" and after.startswith("//"):
         return stack
+    if stack in ("?", "!") and left.isascii() and left.isalpha() and right in '”’"':
+        # A mark closing a quoted Latin sentence ("Are you ready?”) belongs to the Latin text.
+        opening = max(preceding.rfind("“"), preceding.rfind("‘"), preceding.rfind('"'))
+        if opening != -1 and not _HAN_RE.search(preceding[opening:]):
+            return stack
     chinese = (
         any(ch not in ",;:?!" for ch in stack)  # a full-width mark in the stack
         or bool(left and _CJK_CONTEXT_RE.match(left))
@@ -343,6 +425,10 @@ _RUN_RE = re.compile(
     r"(?P<end>\?|[\x40-\x7e]|€)"
 )
 _ODD_SYMBOL_RE = re.compile("[\u3100-\u312f\u31a0-\u31bf\u2460-\u24ff\u2500-\u257f\u20ac\ue000-\uf8ff]")
+# ASCII marks that are GBK trail bytes: one glued to Chinese realigned the decoder (興 is C5 64, 題 is EE7D).
+_TRAIL_MARKS = "@[\\]^_`{|}~"
+# How much better per character the earlier reading of a stretch must score to be taken for shifted bytes.
+_SHIFT_EVIDENCE = 0.5
 _NUMERALS = "一二三四五六七八九十兩两幾几數数"
 _NUMERAL_UNITS = "十百千萬万億亿"
 
@@ -375,17 +461,64 @@ def _run_from_match(match: re.Match, line: str, model: _LanguageModel) -> _Run |
         oddness += 2
     elif end.isalpha() and not re.match(r"[A-Za-z0-9]", line[match.end() : match.end() + 1]):
         oddness += 1  # a lone Latin letter glued to Chinese is a trail byte that realigned the decoder
-    if oddness < 2:
+    run_end = match.end()
+    eaten = _eaten_letter(body, end)
+    if eaten:
+        # The letter after the body begins a Latin word: the run swallowed the word's first letter as
+        # the trail byte of its last character, and ends before the letter that follows.
+        run_end -= 1
+        end = ""
+    if oddness < 2 and not _reads_better_earlier(body, end, line[: match.start()], line[run_end:]):
         return None
-    repair = _repair_run(body, end, line[: match.start("commas")], line[match.end() :], model)
+    repair = _repair_run(body, end, line[: match.start("commas")], line[run_end:], model)
     if repair is None:
         return None
-    proposal, guess = repair
+    proposal, guess, partial, alternatives = repair
     start = match.start("commas")
     if guess[:1] not in "。？！；、":
         # Only a stop or pause mark explains a flattened comma stacked before the run.
         start += len(match.group("commas"))
-    return _Run(start, match.end(), proposal, guess)
+    return _Run(start, run_end, proposal, guess, partial=partial, alternatives=alternatives)
+
+
+def _eaten_letter(body: str, end: str) -> bool:
+    """Tell whether a run's last character swallowed an ASCII letter as its trail byte.
+
+    A character read across two original ones has the first one's trail byte as its lead; when its own
+    trail byte is ASCII, that byte cannot be a lead, so it is the first letter of the Latin word that
+    follows the run, and the letter after the body is that word's second.
+    """
+    if not (end.isascii() and end.isalnum()):
+        return False
+    encoded = _char_bytes(body[-1])
+    return (
+        encoded is not None and len(encoded) == 2 and chr(encoded[1]).isascii() and chr(encoded[1]).isalpha()
+    )
+
+
+def _reads_better_earlier(body: str, end: str, before: str, after: str) -> bool:
+    """Tell whether a stretch between a lone ``?`` and its end reads far better one byte earlier.
+
+    A ``?`` glued to Chinese on the left opens the stretch; the earlier reading is scored against the
+    stretch as it stands with a character and word model of Chinese (``articles.mojibake``).
+    """
+    if before and not (_CJK_CONTEXT_RE.match(before[-1]) or before[-1].isalnum()):
+        return False  # a run opens a line or follows text; a ? after a space or mark is punctuation
+    if shift_evidence(body) > _SHIFT_EVIDENCE:
+        return True
+    # Too short to score: a ``?`` glued to Chinese on both sides of one or two characters that form no
+    # word is strong evidence on its own, when the bytes read back at all.
+    glued_after = bool(after) and bool(
+        _CJK_CONTEXT_RE.match(after[0]) or after[0].isalnum() or after[0] in ",;:"
+    )
+    return (
+        len(body) <= 2
+        and (end in ("?", "") or end in _TRAIL_MARKS)
+        and glued_after
+        and all(_HAN_RE.match(ch) for ch in body)
+        and (len(body) == 1 or not _in_lexicon(body))
+        and earlier_reading(body) is not None
+    )
 
 
 def _oddness(body: str, debris: str | None, model: _LanguageModel) -> int:
@@ -423,23 +556,37 @@ def _decode_pair(lead: int, trail: int) -> str | None:
 
 def _repair_run(
     body: str, end: str, before: str, after: str, model: _LanguageModel
-) -> tuple[str | None, str] | None:
-    """Rebuild a run's bytes one byte earlier and return (proposal or None, best guess)."""
+) -> tuple[str | None, str, str, tuple[str, ...]] | None:
+    """Rebuild a run's bytes one byte earlier: (proposal or None, best guess, □-marked reading, others).
+
+    ``end`` is the byte that realigned the decoder (``?`` for a lone byte), or empty when the last
+    character swallowed the ASCII letter that follows the run.
+    """
     body_bytes: list[int] = []
     for ch in body:
         encoded = _char_bytes(ch)
         if encoded is None or len(encoded) != 2:
             return None
         body_bytes.extend(encoded)
-    last = None if end == "?" else (_char_bytes(end) or b"?")[0]
-    stream: list[int | None] = [None, *body_bytes, last]
+    if end:
+        last = None if end == "?" else (_char_bytes(end) or b"?")[0]
+        stream: list[int | None] = [None, *body_bytes, last]
+        eaten = ""
+    else:
+        # The last trail byte is an ASCII letter the run swallowed: the original has it after the run.
+        stream = [None, *body_bytes]
+        eaten = chr(body_bytes[-1])
     best = _search(stream, before[-1:] or None, after[:1] or None, model)
     if best is None:
         return None
-    chars, supported = best
-    guess = "".join(chars)
-    supported = supported and all(ch in _REPAIRABLE_PUNCT or model.is_plausible(ch) for ch in chars)
-    return (guess if supported else None), guess
+    chars, support, alternatives = best
+    guess = "".join(chars) + eaten
+    proven = [
+        ok and (ch in _REPAIRABLE_PUNCT or model.is_plausible(ch))
+        for ch, ok in zip(chars, support, strict=True)
+    ]
+    partial = "".join(ch if ok else _UNKNOWN for ch, ok in zip(chars, proven, strict=True)) + eaten
+    return (guess if all(proven) else None), guess, partial, tuple(alt + eaten for alt in alternatives)
 
 
 def _slot_candidates(lead: int | None, trail: int | None, model: _LanguageModel) -> list[str]:
@@ -451,7 +598,19 @@ def _slot_candidates(lead: int | None, trail: int | None, model: _LanguageModel)
             ch = _decode_pair(a, b)
             if ch and model.is_acceptable(ch):
                 found.append(ch)
-    return found
+    return _likeliest(found, model)
+
+
+def _likeliest(found: list[str], model: _LanguageModel, most: int = 0) -> list[str]:
+    """Keep the likeliest readings of a character with a lost byte, the article's own ones first.
+
+    A lost byte leaves a hundred readings; the rare ones never win, and keeping them all makes the
+    search quadratic in them.
+    """
+    most = most or _MOST_CANDIDATES
+    if len(found) <= most:
+        return found
+    return sorted(found, key=lambda ch: (ch not in model.counts, -model.unigram(ch)))[:most]
 
 
 def _gap_candidates(lead: int, trail: int, model: _LanguageModel) -> list[tuple[str, str]]:
@@ -460,7 +619,11 @@ def _gap_candidates(lead: int, trail: int, model: _LanguageModel) -> list[tuple[
     for first_bytes, second_bytes in _PUA_AREAS:
         firsts = [ch for t in first_bytes if (ch := _decode_pair(lead, t)) and model.is_acceptable(ch)]
         seconds = [ch for t in second_bytes if (ch := _decode_pair(t, trail)) and model.is_acceptable(ch)]
-        pairs.extend((a, b) for a in firsts for b in seconds)
+        pairs.extend(
+            (a, b)
+            for a in _likeliest(firsts, model, _MOST_GAP_CANDIDATES)
+            for b in _likeliest(seconds, model, _MOST_GAP_CANDIDATES)
+        )
     return pairs
 
 
@@ -469,7 +632,7 @@ _Path = tuple[float, tuple[str, ...], tuple[bool, ...]]  # score, characters, wh
 
 def _search(
     stream: Sequence[int | None], left: str | None, right: str | None, model: _LanguageModel
-) -> tuple[list[str], bool] | None:
+) -> tuple[list[str], list[bool], list[str]] | None:
     """Find the most probable characters for a realigned byte stream, allowing dropped pairs (Viterbi)."""
     states: dict[str | None, _Path] = {left: (0.0, (), ())}
     for position in range(0, len(stream) - 1, 2):
@@ -497,16 +660,19 @@ def _search(
         if not next_states:
             return None
         states = next_states
-    _score, chars, flags = max(
+    ranked = sorted(
         states.values(),
         key=lambda path: path[0] + (model.transition(path[1][-1], right) if right else 0.0),
+        reverse=True,
     )
+    _score, chars, flags = ranked[0]
     context = [left, *chars, right]
-    supported = all(
+    support = [
         not was_guessed or model.is_supported(context[i], chars[i], context[i + 2])
         for i, was_guessed in enumerate(flags)
-    )
-    return list(chars), supported
+    ]
+    alternatives = ["".join(path[1]) for path in ranked[1:_ALTERNATIVES]]
+    return list(chars), support, alternatives
 
 
 class _LanguageModel:
@@ -567,6 +733,8 @@ class _LanguageModel:
             return 0.5 / self.total
         # The 3,755 first-level characters carry almost all running text; the rest are a thousand times rarer.
         prior = {1: 0.5, 2: 0.0005}.get(_common_level(ch), 0.00003)
+        # Within a level, how many words of the lexicon a character is in tells the common from the rare.
+        prior *= _word_share(ch)
         return (self.counts[ch] + prior) / (self.total + 1)
 
     def transition(self, prev: str | None, ch: str) -> float:
@@ -602,6 +770,10 @@ class _LanguageModel:
 
 
 _REPAIRABLE_PUNCT = "，。、；：？！“”‘’《》「」"
+_UNKNOWN = "□"  # a character whose bytes were lost
+_MOST_CANDIDATES = 24  # readings kept for a character with a lost byte
+_MOST_GAP_CANDIDATES = 12  # readings kept for each character around a dropped pair
+_ALTERNATIVES = 4  # the best reading and up to three others
 # How Chinese typesetting joins marks: a quotation closes after the sentence's own stop mark.
 _TYPOGRAPHY: dict[tuple[str | None, str], float] = {
     ("。", "”"): 0.01,
@@ -614,7 +786,22 @@ _TYPOGRAPHY: dict[tuple[str | None, str], float] = {
 
 @cache
 def _converters() -> dict[str, opencc.OpenCC]:
-    return {"t2s": opencc.OpenCC("t2s"), "s2t": opencc.OpenCC("s2t")}
+    return {
+        "t2s": opencc.OpenCC("t2s"),
+        "s2t": opencc.OpenCC("s2t"),
+        "t2tw": opencc.OpenCC("t2tw"),
+        "t2hk": opencc.OpenCC("t2hk"),
+    }
+
+
+@cache
+def _word_share(ch: str) -> float:
+    """Return a character's share of lexicon words relative to a typical first-level character."""
+    model = chinese_model()
+    return min(4.0, max(0.05, math.exp(model.char(ch) - _TYPICAL_CHAR_LOGP)))
+
+
+_TYPICAL_CHAR_LOGP = math.log(1 / 3000)
 
 
 @cache
@@ -640,7 +827,12 @@ def _lexicon_bigrams() -> frozenset[str]:
 
 @cache
 def _in_lexicon(pair: str) -> bool:
-    return _converters()["t2s"].convert(pair) in _lexicon_bigrams()
+    return "".join(map(_simplified, pair)) in _lexicon_bigrams()
+
+
+@cache
+def _simplified(ch: str) -> str:
+    return _converters()["t2s"].convert(ch)
 
 
 @cache
@@ -650,7 +842,7 @@ def _lexicon_follower_counts() -> Counter:
 
 @cache
 def _lexicon_followers(ch: str) -> int:
-    return max(_lexicon_follower_counts()[_converters()["t2s"].convert(ch)], 1)
+    return max(_lexicon_follower_counts()[_simplified(ch)], 1)
 
 
 # --- Structure --------------------------------------------------------------------------------------------
@@ -677,7 +869,10 @@ _URL_RE = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
 def parse_article(raw: str) -> IngestResult:
     """Parse a raw scraped article into metadata, sections, paragraphs and warnings."""
     model = _LanguageModel.from_text(raw)
-    lines = [_clean_line(line, model) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # A tail before an eaten </p> in the middle of a line ends a paragraph the scrape joined to the next.
+    raw_lines = [part for line in raw_lines for part in _MIDLINE_TAIL_RE.split(line)]
+    lines = [_clean_line(line, model) for line in raw_lines]
     lines = [line for line in lines if line.text]
     meta: dict[str, str | None] = dict.fromkeys(("original_source", "image_credit", "author"))
 
@@ -706,6 +901,7 @@ def parse_article(raw: str) -> IngestResult:
         disclaimer=disclaimer,
         notice=notice,
         warnings=tuple(warnings),
+        script_warnings=tuple(_script_warnings(sections, warnings, model)) if model.traditional else (),
         author=meta["author"],
         language="zh-Hant" if model.traditional else "zh-Hans",
     )
@@ -758,11 +954,118 @@ def _build_sections(lines: list[_CleanLine]) -> tuple[tuple[SectionResult, ...],
     return tuple(SectionResult(heading, tuple(paras)) for heading, paras in sections), warnings
 
 
+def _script_warnings(
+    sections: Sequence[SectionResult], warnings: Sequence[IngestWarning], model: _LanguageModel
+) -> list[IngestWarning]:
+    """Flag Simplified characters left in a Traditional article, with OpenCC's Traditional reading.
+
+    A character counts when it is Simplified only: converting it changes it, and neither Taiwan's nor
+    Hong Kong's standard writes it that way (台, 着 stay). Nothing is applied: some are right (云 in 云知聲).
+    """
+    found = []
+    for s, section in enumerate(sections):
+        for p, paragraph in enumerate(section.paragraphs):
+            text = paragraph.text
+            # Characters inside a damaged run are bytes, not script: that warning covers them.
+            damaged = {
+                i for w in warnings if (w.section, w.paragraph) == (s, p) for i in range(w.start, w.end)
+            }
+            converted = _converters()["s2t"].convert(text)
+            if len(converted) != len(text):
+                continue  # a conversion that changes lengths cannot be anchored character by character
+            positions = [
+                i
+                for i, (ch, new) in enumerate(zip(text, converted, strict=True))
+                if ch != new and i not in damaged and _simplified_only(ch) and _left_by_a_converter(text, i)
+            ]
+            for start, end in _groups(positions):
+                proposal = "".join(_traditional_form(text[i], converted[i], model) for i in range(start, end))
+                found.append(
+                    IngestWarning(
+                        kind="script",
+                        section=s,
+                        paragraph=p,
+                        excerpt=text[start:end],
+                        proposal=proposal,
+                        start=start,
+                        end=end,
+                        message=(
+                            f"Simplified “{text[start:end]}” in a Traditional article; "
+                            f"Traditional: “{proposal}”. "
+                            "Replace it unless the Simplified form is meant (a name, a quotation)."
+                        ),
+                    )
+                )
+    return found
+
+
+@cache
+def _simplified_only(ch: str) -> bool:
+    if not _HAN_RE.match(ch):
+        return False
+    converters = _converters()
+    traditional = converters["s2t"].convert(ch)
+    if traditional == ch:
+        return False
+    return ch not in (converters["t2tw"].convert(traditional), converters["t2hk"].convert(traditional))
+
+
+def _left_by_a_converter(text: str, i: int) -> bool:
+    """Tell whether a Simplified character is a converter's leftover rather than a Traditional one.
+
+    Characters outside Big5 are never Traditional. Those inside it (于 后 并 云 里…) are Traditional too
+    in some words and names, so they count only inside a word of the lexicon (依賴于, 而后, 并存) and
+    never in a transliterated foreign name.
+    """
+    if _in_transliterated_name(text, i):
+        return False
+    try:
+        text[i].encode("big5")
+    except UnicodeEncodeError:
+        return True
+    words = chinese_model()
+    return (i > 0 and words.is_word_pair(text[i - 1], text[i])) or (
+        i + 1 < len(text) and words.is_word_pair(text[i], text[i + 1])
+    )
+
+
+def _in_transliterated_name(text: str, i: int) -> bool:
+    """Tell whether a character is part of a foreign name written with ``·`` (瓦列里·福金)."""
+    start = end = i
+    while start > 0 and _HAN_RE.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _HAN_RE.match(text[end]):
+        end += 1
+    return text[start - 1 : start] in ("·", "‧") or text[end : end + 1] in ("·", "‧")
+
+
+def _traditional_form(simplified: str, converted: str, model: _LanguageModel) -> str:
+    """Return the Traditional form of a character in the variant this article uses most."""
+    converters = _converters()
+    forms = {converted, converters["t2tw"].convert(converted), converters["t2hk"].convert(converted)}
+    return max(sorted(forms), key=lambda form: (model.counts[form], form == converted))
+
+
+def _groups(positions: list[int]) -> list[tuple[int, int]]:
+    groups: list[tuple[int, int]] = []
+    for i in positions:
+        if groups and groups[-1][1] == i:
+            groups[-1] = (groups[-1][0], i + 1)
+        else:
+            groups.append((i, i + 1))
+    return groups
+
+
 def _line_warnings(line: _CleanLine, section: int, paragraph: int) -> list[IngestWarning]:
     found = []
     for run in line.runs:
         excerpt = line.text[run.start : run.end]
-        if run.applied:
+        if run.kind == "utf8":
+            message = (
+                f"Repaired automatically: “{run.original}” is UTF-8 text read as GBK; its bytes read "
+                f"“{excerpt}”. Check it against the original article."
+            )
+        elif run.applied:
             message = (
                 f"Repaired automatically: “{run.original}” is “{excerpt}” decoded one byte late before a "
                 "closing </p>. Check the sentence ends as the author wrote it."
@@ -790,6 +1093,8 @@ def _line_warnings(line: _CleanLine, section: int, paragraph: int) -> list[Inges
                 original=run.original or excerpt,
                 applied=run.applied,
                 guess=run.guess,
+                partial=run.partial,
+                alternatives=run.alternatives,
             )
         )
     if line.text.startswith("”"):

@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/baimo_bench_scale .venv/bin/python bench/generate.py
 
 The database must be migrated and hold the seed (`manage.py load_seed`). With the data already there at
-this generator's version it does nothing (`--force` makes it anyway, into a database without it).
-It prints one JSON line last: the counts and the seconds each step took. `--check` only answers, by its
-exit status, whether the data is there (0) or not (1).
+this generator's version it does nothing.
+An interrupted run is taken up where it stopped. It prints one JSON line last: the counts and the
+seconds each step took. `--check` only answers, by its exit status: the data is there (0), none or part of
+it is (1: generating makes or completes it), the database holds other generated data (2).
 """
 
 import argparse
@@ -24,7 +25,7 @@ django.setup()
 
 from django.db import DatabaseError  # noqa: E402
 
-from bench.scale import ScaleSpec, generate_scale, scale_marker, scale_ready  # noqa: E402
+from bench.scale import ScaleSpec, State, generate_scale, scale_marker, scale_ready, scale_state  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -34,21 +35,23 @@ def main(argv=None) -> int:
     )
     for name in ("articles", "paragraphs", "quotes", "annotations", "mentions", "seed"):
         parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
-    parser.add_argument("--force", action="store_true", help="generate even when the data is there")
     parser.add_argument(
         "--store-renders",
         action="store_true",
         help="also render every page and document of each version as publishing does (many times slower)",
     )
-    parser.add_argument("--check", action="store_true", help="exit 0 when the data is there, else 1")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 0: the data is there, 1: not yet, 2: other"
+    )
     args = parser.parse_args(argv)
     spec = ScaleSpec(**{name: getattr(args, name) for name in ScaleSpec.__dataclass_fields__})
     if args.check:
         try:
-            return 0 if scale_ready(spec) else 1
+            state = scale_state(spec)
         except DatabaseError:  # not migrated yet
             return 1
-    if scale_ready(spec) and not args.force:
+        return {State.READY: 0, State.RESUMABLE: 1}.get(state, 2)
+    if scale_ready(spec):
         print(json.dumps({"skipped": True, **(scale_marker() or {})}, ensure_ascii=False))
         return 0
     report = generate_scale(

@@ -16,8 +16,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .results import Run
 
@@ -26,18 +27,26 @@ ACCEPT_ENCODING = "gzip, deflate, br"
 SEED_ARTICLE = "one-year-after-chatgpt-hundred-model-war"
 SEED_COMPANY = "openai"
 API_PAGE = 20
+# How deep the API's deep pages go: the offset the issue measures at (100,000 quotes at scale).
+DEEP_OFFSET = 90_000
 
 # The mix: a reader's and an integrator's usual requests, taken in turn on every connection.
 MIX = ("article", "api-article", "search-word", "articles")
 
 
 def fetch(url: str) -> tuple[int, bytes]:
+    status, body, _headers = fetch_with_headers(url)
+    return status, body
+
+
+def fetch_with_headers(url: str) -> tuple[int, bytes, dict[str, str]]:
+    """GET `url` as a new reader would (no cookie); return the status, the body and the headers."""
     request = urllib.request.Request(url, headers={"User-Agent": "baimo-bench"})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read()
+            return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        return error.code, error.read(), dict(error.headers)
 
 
 def _last_page(base: str, path: str) -> int | None:
@@ -75,35 +84,87 @@ def discover(base: str, *, article: str = SEED_ARTICLE, company: str = SEED_COMP
         "search-common": "/search?q=" + quote("的"),
         "search-word": "/search?q=" + quote("算力"),
         "api-search": "/api/v1/search?q=" + quote("算力"),
+        "api-articles": "/api/v1/articles",
         "api-quotes": "/api/v1/quotes",
     }
-    status, body = fetch(base + "/api/v1/quotes")
-    count = json.loads(body).get("count", 0) if status == 200 else 0
-    if count > API_PAGE:
-        paths["api-quotes-deep"] = f"/api/v1/quotes?offset={min(count - API_PAGE, 1_000_000)}"
-    paths |= {
-        "sitemap": "/sitemap.xml",
-        "sitemap-articles": "/sitemap-articles.xml",
-        "feed": "/feeds/articles.atom",
-    }
+    for name, path in (("api-articles", "/api/v1/articles"), ("api-quotes", "/api/v1/quotes")):
+        paths |= _deep_api_pages(base, name, path)
+    paths |= {"sitemap": "/sitemap.xml", "feed": "/feeds/articles.atom"}
+    if sitemap := _sitemap_file(base, "articles"):
+        paths["sitemap-articles"] = sitemap
     paths["mix"] = " ".join(paths[name] for name in MIX)
     return paths
 
 
-def preflight(base: str, paths: dict[str, str]) -> dict[str, tuple[int, int]]:
-    """Each target's status and size, fetched once (a mix: its first failure, its largest page).
+def _api_page(base: str, path: str) -> dict:
+    status, body = fetch(base + path)
+    return json.loads(body) if status == 200 else {}
 
-    Only targets answering 200 are worth measuring: a redirect or an error would be timed as a page.
+
+def _deep_api_pages(base: str, name: str, path: str) -> dict[str, str]:
+    """A list's deep pages: by `offset` (DEEP_OFFSET, or the last page of a smaller list) and by cursor.
+
+    The cursor is the `next` the offset page gives, so both name the same place in the list.
     """
-    found = {}
-    for name, path in paths.items():
-        answers = [fetch(base + one) for one in path.split()]
-        status = next((status for status, _ in answers if status != 200), 200)
-        found[name] = (status, max(len(body) for _, body in answers))
+    first = _api_page(base, path)
+    count, exact = first.get("count", 0), first.get("count_is_exact", True)
+    if count <= API_PAGE:
+        return {}
+    # A capped count is a lower bound: look whether the list reaches DEEP_OFFSET.
+    offset = DEEP_OFFSET if not exact or count > DEEP_OFFSET + API_PAGE else count - 2 * API_PAGE
+    page = _api_page(base, f"{path}?offset={offset}")
+    if not page.get("items"):
+        offset = count - 2 * API_PAGE
+        page = _api_page(base, f"{path}?offset={offset}")
+    found = {f"{name}-deep": f"{path}?offset={offset}"}
+    if page.get("next"):
+        found[f"{name}-cursor"] = f"{path}?cursor={quote(page['next'], safe='')}"
     return found
 
 
-def drain(base: str, path: str, *, quick: float = 0.05, seconds: float = 120) -> float:
+def _sitemap_file(base: str, section: str) -> str | None:
+    """The path of the first file of a section the sitemap index lists, e.g. /sitemap-articles.xml."""
+    status, body = fetch(base + "/sitemap.xml")
+    if status != 200:
+        return None
+    for location in re.findall(rb"<loc>([^<]+)</loc>", body):
+        parts = urlsplit(location.decode())
+        if f"-{section}." in parts.path:
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a target answers when fetched alone: the status, the size, and what a cache in front said."""
+
+    status: int
+    size: int
+    cache: str | None = None  # X-Cache of the second fetch through a front cache: HIT or MISS
+    cache_control: str | None = None
+
+
+def preflight(base: str, paths: dict[str, str]) -> dict[str, Answer]:
+    """Each target's answer, fetched twice (a mix: its first failure, its largest page, its worst cache).
+
+    Only targets answering 200 are worth measuring: a redirect or an error would be timed as a page. The
+    second fetch tells whether a front cache keeps the page (X-Cache: HIT).
+    """
+    found = {}
+    for name, path in paths.items():
+        answers = [fetch_with_headers(base + one) for one in path.split() for _ in range(2)]
+        status = next((status for status, _, _ in answers if status != 200), 200)
+        caches = [headers.get("X-Cache") for _, _, headers in answers[1::2]]
+        found[name] = Answer(
+            status=status,
+            size=max(len(body) for _, body, _ in answers),
+            cache=None if None in caches else ("MISS" if "MISS" in caches else "HIT"),
+            cache_control=answers[-1][2].get("Cache-Control"),
+        )
+    return found
+
+
+def drain(base: str, path: str, *, quick: float = 0.05, seconds: float = 600) -> float:
     """Wait until the app has answered what a finished run left queued; return the seconds waited.
 
     When wrk stops, the requests its connections had sent are still queued for the workers, which
@@ -112,9 +173,15 @@ def drain(base: str, path: str, *, quick: float = 0.05, seconds: float = 120) ->
     """
     started = time.monotonic()
     quick_answers = 0
-    while quick_answers < 2 and time.monotonic() - started < seconds:
+    while quick_answers < 2:
+        if time.monotonic() - started > seconds:
+            raise RuntimeError(f"The app still had requests queued after {seconds:.0f} s.")
         mark = time.monotonic()
-        fetch(base + path)
+        try:
+            fetch(base + path)
+        except OSError:  # a timeout behind a long queue; ask again
+            quick_answers = 0
+            continue
         quick_answers = quick_answers + 1 if time.monotonic() - mark < quick else 0
     return time.monotonic() - started
 
@@ -158,4 +225,5 @@ def run_wrk(base: str, name: str, path: str, *, connections: int, seconds: float
         errors=found["errors"],
         mean_us=found["mean_us"],
         quantiles_us=[tuple(point) for point in found["quantiles_us"]],
+        bytes=found["bytes"],
     )

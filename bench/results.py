@@ -14,6 +14,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 BASELINE = "static"
+# A target measured through another front than the app's own port is named `<target>@<front>`
+# (`article@varnish`); its ratio is to the static file through the same front.
+FRONT_SEPARATOR = "@"
+
+
+def front_of(target: str) -> str:
+    """The front a target was measured through: "" for the app directly, else the name after the `@`."""
+    return target.partition(FRONT_SEPARATOR)[2]
+
+
+def baseline_for(target: str, baseline: str = BASELINE) -> str:
+    """The static file's target measured through the same front as `target`."""
+    front = front_of(target)
+    return f"{baseline}{FRONT_SEPARATOR}{front}" if front else baseline
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,7 @@ class Run:
     errors: dict[str, int] = field(default_factory=dict)
     mean_us: float = 0.0
     quantiles_us: Sequence[tuple[float, float]] = ()  # (percent, microseconds), percent ascending to 100
+    bytes: int = 0  # read from the sockets, headers included, as sent (compressed when it was)
 
     @property
     def error_count(self) -> int:
@@ -46,6 +61,11 @@ class Row:
     queries: int | None
     ratio: float | None  # requests/s over the baseline's requests/s in the same run
     rps_by_round: list[float]
+    # A run finished fewer requests than it kept open: the latencies of those still queued at its end
+    # are not in the percentiles, which then understate them.
+    censored: bool = False
+    cache: str | None = None  # through a front cache: X-Cache (HIT or MISS) when fetched a second time
+    bytes_per_response: float | None = None  # what went over the wire per answer, headers included
 
 
 def rotations(targets: Sequence[str], rounds: int) -> list[list[str]]:
@@ -91,9 +111,15 @@ def summarise(
     paths: dict[str, str],
     queries: dict[str, int | None] | None = None,
     baseline: str = BASELINE,
+    connections: int = 0,
+    caches: dict[str, str] | None = None,
 ) -> list[Row]:
-    """One row per target in the order of `paths`, with its ratio to the baseline measured alongside."""
-    queries = queries or {}
+    """One row per target in the order of `paths`, with its ratio to the baseline measured alongside.
+
+    The baseline is the static file through the same front (`baseline_for`); a target whose front has no
+    baseline measured gets no ratio.
+    """
+    queries, caches = queries or {}, caches or {}
     rows = []
     for target, path in paths.items():
         own = sorted((run for run in runs if run.target == target), key=lambda run: run.round)
@@ -117,12 +143,14 @@ def summarise(
                 queries=queries.get(target),
                 ratio=None,
                 rps_by_round=[round(run.requests / run.seconds, 1) if run.seconds else 0.0 for run in own],
+                censored=any(run.requests < connections for run in own),
+                cache=caches.get(target),
+                bytes_per_response=sum(run.bytes for run in own) / requests if requests else None,
             )
         )
-    base = next((row for row in rows if row.target == baseline), None)
-    if base is None or not base.rps:
-        return rows
-    return [replace(row, ratio=row.rps / base.rps) for row in rows]
+    rates = {row.target: row.rps for row in rows}
+    ratios = {row.target: rates.get(baseline_for(row.target, baseline)) for row in rows}
+    return [replace(row, ratio=row.rps / ratios[row.target] if ratios[row.target] else None) for row in rows]
 
 
 def _number(value: float | None, digits: int) -> str:
@@ -134,9 +162,12 @@ def _number(value: float | None, digits: int) -> str:
 def table(rows: Sequence[Row]) -> str:
     """The rows as a plain-text table, one line per target."""
     header = ("target", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "queries", "× static")
+    with_cache = any(row.cache for row in rows)
+    if with_cache:
+        header += ("cache",)
     lines = [
         (
-            row.target,
+            row.target + (" *" if row.censored else ""),
             _number(row.rps, 1),
             _number(row.p50_ms, 1),
             _number(row.p95_ms, 1),
@@ -146,6 +177,7 @@ def table(rows: Sequence[Row]) -> str:
             "-" if row.queries is None else str(row.queries),
             _number(row.ratio, 3),
         )
+        + ((row.cache or "-",) if with_cache else ())
         for row in rows
     ]
     widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
@@ -158,7 +190,13 @@ def table(rows: Sequence[Row]) -> str:
         )
 
     rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *map(render, lines)])
+    notes = []
+    if any(row.censored for row in rows):
+        notes.append(
+            "* finished fewer requests in a round than it had connections: its percentiles count only"
+            " the requests answered within the round, so they understate its latency."
+        )
+    return "\n".join([render(header), rule, *map(render, lines), *notes])
 
 
 def report(rows: Sequence[Row], **about) -> dict:

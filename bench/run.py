@@ -1,24 +1,31 @@
 """Benchmark Baimo as production runs it: every target under the same load, in interleaved rounds.
 
     make bench                                        # PostgreSQL (DATABASE_URL), the seed, default load
-    .venv/bin/python bench/run.py --duration 5 --rounds 2
-    .venv/bin/python bench/run.py --scale --json bench-scale.json    # 10,000 articles (cached)
-    .venv/bin/python bench/run.py --sqlite --targets static,article,api-article
-    .venv/bin/python bench/run.py --url http://127.0.0.1:8781 --connections 64 --duration 60
+    .venv/bin/python bench/run.py --duration 3 --rounds 2 --targets static,article
+    .venv/bin/python bench/run.py --scale                            # 10,000 articles (generated once)
+    .venv/bin/python bench/run.py --scale --connections 1 --varnish none   # each request's own latency
+    .venv/bin/python bench/run.py --targets article,api-article,search-word,mix --varnish all \
+        --duration 60 --rounds 1                                     # the long load
+    .venv/bin/python bench/run.py --url http://127.0.0.1:8781 --varnish-url http://127.0.0.1:8780
 
-Unless `--url` names a running site, it sets the stack up: migrates the database (PostgreSQL from
-`--database-url` or DATABASE_URL; `--sqlite` for a file in the work directory), loads the seed, with
-`--scale` generates the scale data into the database beside it (`…_scale`; made once, kept for the next
-run, made again only when its generator version or sizes differ), builds the search index, collects the
-static files, starts its own Redis and gunicorn (`config.wsgi`, 2 sync workers, `config.settings.prod`,
-DEBUG off) on 127.0.0.1, and stops them at the end.
+Unless `--url` names a running site (and `--varnish-url` the front cache before it), it sets the stack
+up: collects the static files, migrates the database (PostgreSQL from `--database-url` or DATABASE_URL;
+`--sqlite` for a file in the work directory), loads the seed, with `--scale` generates the scale data
+into the database beside it (`…_scale`; made once and kept for the next run, taken up where it stopped
+after an interruption, made again in a fresh database when its generator version or sizes differ) and
+builds its search index; then it brings PostgreSQL's statistics up to date (`VACUUM (ANALYZE)`, as
+autovacuum keeps production), starts its own Redis, gunicorn (`config.wsgi`, 2 sync workers,
+`config.settings.prod`, DEBUG off) and Varnish with `deploy/varnish/baimo.vcl` in front of it, on
+127.0.0.1 (ports 8801, 8800, 8802 by default), and stops them at the end.
 
 Each target is then warmed up, counted (SQL queries per request, through Django's test client with the
 same settings) and loaded with wrk in rounds whose order rotates (A, B, C, then B, C, A, …), so that
-noise on the shared machine hits every target alike. It prints, per target, requests per second,
-p50/p95/p99 and the slowest latency, errors, queries per request, and the ratio of its requests per
-second to the static file's, served by the same gunicorn in the same run: quote ratios, never
-absolute times. The RSS of each worker is reported after warm-up and after the load.
+noise on the shared machine hits every target alike; the targets `--varnish` names are loaded through
+Varnish too, as `<target>@varnish`. It prints, per target, requests per second, p50/p95/p99 and the
+slowest latency, errors, queries per request, what Varnish said (X-Cache), and the ratio of its requests
+per second to the static file's through the same front in the same run: quote ratios, never absolute
+times. The RSS of each worker is reported after warm-up and after the load. The report goes to
+bench/results/raw/ as JSON; bench/summarise.py keeps what docs/performance.md quotes.
 """
 
 from __future__ import annotations
@@ -44,9 +51,14 @@ SCALE_SIZES = ("articles", "paragraphs", "quotes", "annotations", "mentions")
 TARGETS = (
     "static", "home", "article", "article-hans", "article-pinyin", "api-article",
     "articles", "articles-deep", "quotes", "quotes-deep", "company",
-    "search-common", "search-word", "api-search", "api-quotes", "api-quotes-deep",
+    "search-common", "search-word", "api-search",
+    "api-articles", "api-articles-deep", "api-articles-cursor",
+    "api-quotes", "api-quotes-deep", "api-quotes-cursor",
     "sitemap", "sitemap-articles", "feed", "mix",
 )  # fmt: skip
+# Measured through Varnish too unless --varnish says otherwise: what readers and integrators ask for most.
+VARNISH_TARGETS = ("static", "article", "article-hans", "article-pinyin", "api-article", "search-word", "mix")
+RESULTS = ROOT / "bench" / "results"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -59,8 +71,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     where.add_argument("--sqlite", action="store_true", help="use SQLite (a file in --workdir)")
     where.add_argument("--scale", action="store_true", help="measure on the scale data (10,000 articles)")
     where.add_argument("--redis-url", help="use this Redis instead of starting one on --redis-port")
-    where.add_argument("--port", type=int, default=8720, help="gunicorn's port (default 8720)")
-    where.add_argument("--redis-port", type=int, default=8721, help="the started Redis's port (default 8721)")
+    where.add_argument(
+        "--varnish-url", help="with --url: the front cache in front of it (e.g. scripts/stack's Varnish)"
+    )
+    where.add_argument("--port", type=int, default=8800, help="gunicorn's port (default 8800)")
+    where.add_argument("--redis-port", type=int, default=8801, help="the started Redis's port (default 8801)")
+    where.add_argument(
+        "--varnish-port", type=int, default=8802, help="the started Varnish's port (default 8802)"
+    )
     where.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     where.add_argument("--workdir", type=Path, default=Path("/tmp/baimo-bench"), help="logs, SQLite files")
     where.add_argument("--gunicorn-pid", type=int, help="with --url: the master whose workers' RSS to report")
@@ -70,9 +88,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     how.add_argument("--connections", type=int, default=64, help="open connections (default 64)")
     how.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per target (default 2)")
     how.add_argument("--targets", help=f"comma-separated, of: {', '.join(TARGETS)} (default all)")
+    how.add_argument(
+        "--varnish",
+        default=",".join(VARNISH_TARGETS),
+        help="targets measured through Varnish too, as `<target>@varnish`, with the static file through "
+        f"Varnish as their baseline: comma-separated, `all` or `none` (default {','.join(VARNISH_TARGETS)})",
+    )
     how.add_argument("--article", default=load.SEED_ARTICLE, help="the article's slug (default the seed's)")
     how.add_argument("--no-queries", action="store_true", help="skip counting queries per request")
-    how.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    how.add_argument(
+        "--json",
+        type=Path,
+        help="write the results to this JSON file (default bench/results/raw/<time>-<seed|scale>.json)",
+    )
     scale = parser.add_argument_group("the scale data (with --scale; defaults in bench/scale.py)")
     scale.add_argument("--scale-articles", type=int, help="published articles (default 10,000)")
     for name in SCALE_SIZES[1:]:
@@ -80,11 +108,31 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.connections < 1 or args.rounds < 1 or args.duration < 1:
         parser.error("--connections, --rounds and --duration must be at least 1")
-    if args.targets:
-        unknown = set(args.targets.split(",")) - set(TARGETS)
+    for option, value in (("--targets", args.targets), ("--varnish", args.varnish)):
+        unknown = set((value or "").split(",")) - set(TARGETS) - {"", "all", "none"}
         if unknown:
-            parser.error(f"unknown targets: {', '.join(sorted(unknown))}; known: {', '.join(TARGETS)}")
+            parser.error(
+                f"{option}: unknown targets: {', '.join(sorted(unknown))}; known: {', '.join(TARGETS)}"
+            )
+    if args.varnish_url and not args.url:
+        parser.error("--varnish-url goes with --url; without it the benchmark starts its own Varnish")
     return args
+
+
+def chosen(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The targets measured directly, and those measured through Varnish too (always with the static file)."""
+    direct = args.targets.split(",") if args.targets else list(TARGETS)
+    if args.varnish == "none" or (args.url and not args.varnish_url):
+        through = []
+    elif args.varnish == "all":
+        through = list(direct)
+    else:
+        through = [name for name in args.varnish.split(",") if name in direct]
+    # Every ratio needs the static file, measured in the same rounds through the same front.
+    for names in (direct, through):
+        if names and results.BASELINE not in names:
+            names.insert(0, results.BASELINE)
+    return direct, through
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -103,45 +151,54 @@ def new_stack(args: argparse.Namespace) -> stack.Stack:
         redis_port=args.redis_port,
         port=args.port,
         workers=args.workers,
+        varnish_port=args.varnish_port,
     )
 
 
 def set_up(site: stack.Stack, args: argparse.Namespace) -> dict:
-    """Prepare the database and start Redis and gunicorn; return what setting up took."""
+    """Prepare the database and start Redis, gunicorn and (when wanted) Varnish; return what it took."""
     spent: dict = {}
     site.start_redis()
     sizes = {name: getattr(args, f"scale_{name}") for name in SCALE_SIZES}
     scale_args = [f"--{name}={value}" for name, value in sizes.items() if value is not None]
+    stack.ensure_database(site.database_url)
     ready = False
     if args.scale:
-        stack.ensure_database(site.database_url)
-        ready = _scale_ready(site, scale_args)
-        if not ready:
-            stack.log("The scale data is missing or from another generator: making the database again.")
+        state = _scale_state(site, scale_args)
+        ready = state == 0
+        if state == 2:
+            stack.log("The scale database holds data of another generator or size: making it again.")
             stack.ensure_database(site.database_url, fresh=True)
-    else:
-        stack.ensure_database(site.database_url)
+    # Before the seed: publishing renders the page, whose links name the collected (hashed) files.
+    site.manage("collectstatic", "--noinput", "-v", "0")
     mark = time.monotonic()
-    stack.log(f"Migrating {site.database_url} and loading the seed…")
+    stack.log(f"Migrating {site.database_url}…")
     site.manage("migrate", "--noinput", "-v", "0", long=True)
-    stack.log(site.manage("load_seed", long=True, capture=True).strip())
+    # The scale data was generated over the seed; load_seed would only rebuild the whole search index.
+    if not ready:
+        stack.log(site.manage("load_seed", long=True, capture=True).strip())
     spent["migrate_and_seed_seconds"] = round(time.monotonic() - mark, 1)
     if args.scale and not ready:
-        stack.log("Generating the scale data (a few minutes; kept for the next run)…")
+        stack.log("Generating the scale data (minutes; kept for the next run, resumed if interrupted)…")
         mark = time.monotonic()
         output = site.manage("bench/generate.py", *scale_args, long=True, capture=True)
         spent["generation"] = json.loads(output.strip().splitlines()[-1])
         spent["generation_seconds"] = round(time.monotonic() - mark, 1)
     elif args.scale:
         spent["generation"] = "cached"
-    site.manage("collectstatic", "--noinput", "-v", "0")
+    mark = time.monotonic()
+    stack.vacuum_analyze(site.database_url)
+    spent["vacuum_analyze_seconds"] = round(time.monotonic() - mark, 1)
     site.start_gunicorn()
+    if chosen(args)[1]:
+        site.start_varnish()
     return spent
 
 
-def _scale_ready(site: stack.Stack, scale_args: list[str]) -> bool:
+def _scale_state(site: stack.Stack, scale_args: list[str]) -> int:
+    """0: the scale data is there; 1: none or part of it (generating completes it); 2: other data."""
     command = [str(stack.PYTHON), "bench/generate.py", "--check", *scale_args]
-    return subprocess.run(command, cwd=ROOT, env=site.env(), capture_output=True).returncode == 0
+    return subprocess.run(command, cwd=ROOT, env=site.env(), capture_output=True).returncode
 
 
 def count_queries(paths: dict[str, str], env: dict[str, str]) -> dict:
@@ -160,48 +217,70 @@ def count_queries(paths: dict[str, str], env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(args: argparse.Namespace, base: str, env: dict[str, str] | None, master: int | None, spent: dict):
-    paths = load.discover(base, article=args.article)
-    wanted = args.targets.split(",") if args.targets else list(TARGETS)
-    if results.BASELINE not in wanted:
-        wanted.insert(0, results.BASELINE)  # every ratio needs it, measured in the same rounds
-    missing = [name for name in wanted if name not in paths]
+def measure(args: argparse.Namespace, fronts: dict[str, str], env, master: int | None, spent: dict):
+    """Warm up, count and load every target through each front; return the rows and what they were."""
+    base = fronts[""]
+    found = load.discover(base, article=args.article)
+    direct, through = chosen(args)
+    missing = [name for name in direct if name not in found]
     if missing:
         stack.log(f"Not on this site (one page only, or no such list): {', '.join(missing)}")
-    paths = {name: paths[name] for name in wanted if name in paths}
-    answers = load.preflight(base, paths)
-    for name, (status, _size) in answers.items():
-        if status != 200:
-            stack.log(f"Left out: {name} ({paths[name]}) answers {status}")
-    paths = {name: path for name, path in paths.items() if answers[name][0] == 200}
-    if results.BASELINE not in paths:
+    # Each entry is a target through one front: `article` straight to gunicorn, `article@varnish`.
+    entries: dict[str, tuple[str, str]] = {}
+    for front, names in (("", direct), ("varnish", through)):
+        for name in names:
+            if name in found:
+                label = f"{name}{results.FRONT_SEPARATOR}{front}" if front else name
+                entries[label] = (fronts[front], found[name])
+    answers = {label: load.preflight(at, {label: path})[label] for label, (at, path) in entries.items()}
+    for label, answer in answers.items():
+        if answer.status != 200:
+            stack.log(f"Left out: {label} ({entries[label][1]}) answers {answer.status}")
+    entries = {label: entry for label, entry in entries.items() if answers[label].status == 200}
+    if results.BASELINE not in entries:
         raise SystemExit("The static file does not answer 200: collectstatic, or WhiteNoise, is missing.")
+    paths = {label: path for label, (_at, path) in entries.items()}
 
-    counted = count_queries(paths, env) if env is not None and not args.no_queries else {}
+    direct_paths = {label: path for label, path in paths.items() if not results.front_of(label)}
+    counted = count_queries(direct_paths, env) if env is not None and not args.no_queries else {}
     queries = {name: found["queries"] for name, found in counted.get("queries", {}).items()}
 
-    stack.log(f"Warming up {len(paths)} targets…")
-    quiet = paths[results.BASELINE]
-    for name, path in paths.items():
-        load.run_wrk(base, name, path, connections=min(args.connections, 4), seconds=args.warmup, round_=-1)
+    stack.log(f"Warming up {len(entries)} targets…")
+    quiet = found[results.BASELINE]  # fetched from the app itself: its queue is what must drain
+    for label, (at, path) in entries.items():
+        load.run_wrk(at, label, path, connections=min(args.connections, 4), seconds=args.warmup, round_=-1)
         load.drain(base, quiet)
     memory = {"after_warmup_mb": stack.workers_memory(master)}
 
     runs, drained = [], {}
-    order = results.rotations(list(paths), args.rounds)
-    for number, names in enumerate(order, start=1):
-        stack.log(f"Round {number} of {len(order)}: {', '.join(names)}")
-        for name in names:
+    order = results.rotations(list(entries), args.rounds)
+    for number, labels in enumerate(order, start=1):
+        stack.log(f"Round {number} of {len(order)}: {', '.join(labels)}")
+        for label in labels:
+            at, path = entries[label]
             run = load.run_wrk(
-                base, name, paths[name], connections=args.connections, seconds=args.duration, round_=number
+                at, label, path, connections=args.connections, seconds=args.duration, round_=number
             )
             runs.append(run)
-            drained[name] = drained.get(name, 0.0) + load.drain(base, quiet)
+            waited = load.drain(base, quiet)
+            drained[label] = drained.get(label, 0.0) + waited
+            stack.log(
+                f"  {label}: {run.requests / run.seconds:,.1f} req/s, {run.error_count} errors"
+                f" (then {waited:.1f} s answering what was queued)"
+            )
     memory["after_load_mb"] = stack.workers_memory(master)
-    rows = results.summarise(runs, paths=paths, queries=queries)
+    rows = results.summarise(
+        runs,
+        paths=paths,
+        queries=queries,
+        connections=args.connections,
+        caches={label: answer.cache for label, answer in answers.items() if answer.cache},
+    )
     about = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "url": base,
+        "fronts": {front or "direct": url for front, url in fronts.items()},
+        "scale": args.scale,
         "data": counted.get("data"),
         "setup": spent,
         "load": {
@@ -209,14 +288,16 @@ def measure(args: argparse.Namespace, base: str, env: dict[str, str] | None, mas
             "connections": args.connections,
             "seconds_per_round": args.duration,
             "rounds": args.rounds,
+            "warmup_seconds": args.warmup,
             "order": order,
             "cores": os.cpu_count(),
-            "load_average": os.getloadavg(),
+            "load_average_after": os.getloadavg(),
         },
         "memory": memory,
         # Seconds the app went on answering what each target's runs left queued (not counted in req/s).
-        "drain_seconds": {name: round(seconds, 1) for name, seconds in drained.items()},
-        "sizes": {name: answers[name][1] for name in paths},
+        "drain_seconds": {label: round(seconds, 1) for label, seconds in drained.items()},
+        "sizes": {label: answers[label].size for label in entries},
+        "cache_control": {label: answers[label].cache_control for label in entries},
         "queries_cold": {name: found["cold"] for name, found in counted.get("queries", {}).items()},
     }
     return rows, about
@@ -237,6 +318,11 @@ def describe(rows, about: dict, workers: int | None) -> str:
         f"App: {about['url']}"
         + (f", gunicorn {workers} sync workers, config.settings.prod (DEBUG off)" if workers else "")
     )
+    if "varnish" in about["fronts"]:
+        lines.append(
+            f"Front: Varnish at {about['fronts']['varnish']} (deploy/varnish/baimo.vcl): the `@varnish` rows,"
+            " each a ratio to the static file through Varnish; `cache` is X-Cache on a second fetch"
+        )
     lines.append(
         f"Load: {load_['generator']}, {load_['connections']} connections, {load_['rounds']} interleaved "
         f"rounds of {load_['seconds_per_round']:g} s per target; {load_['cores']} cores shared with the app"
@@ -261,7 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     site = None
     try:
         if args.url:
-            base, spent, master, workers = args.url.rstrip("/"), {}, args.gunicorn_pid, None
+            fronts = {"": args.url.rstrip("/")}
+            if args.varnish_url:
+                fronts["varnish"] = args.varnish_url.rstrip("/")
+            spent, master, workers = {}, args.gunicorn_pid, None
             env = dict(os.environ) if os.environ.get("DATABASE_URL") else None
             if env is None and not args.no_queries:
                 stack.log(
@@ -270,16 +359,27 @@ def main(argv: list[str] | None = None) -> int:
         else:
             site = new_stack(args)
             spent = set_up(site, args)
-            base, master, workers, env = site.url, site.gunicorn_pid(), args.workers, site.env()
-        rows, about = measure(args, base, env, master, spent)
+            master, workers, env = site.gunicorn_pid(), args.workers, site.env()
+            fronts = {"": site.url}
+            if chosen(args)[1]:
+                fronts["varnish"] = site.varnish_url
+        rows, about = measure(args, fronts, env, master, spent)
     finally:
         if site is not None:
             site.stop()
     print(describe(rows, about, workers))
-    if args.json:
-        args.json.write_text(json.dumps(results.report(rows, **about), indent=2, ensure_ascii=False) + "\n")
-        stack.log(f"Wrote {args.json}")
+    about["workers"] = workers
+    written = args.json or default_json(about)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text(json.dumps(results.report(rows, **about), indent=2, ensure_ascii=False) + "\n")
+    stack.log(f"Wrote {written}")
     return 0
+
+
+def default_json(about: dict) -> Path:
+    """bench/results/raw/<UTC time>-<seed|scale>.json: one file per run, kept out of the repository."""
+    stamp = about["when"].replace(":", "").replace("-", "").removesuffix("+0000")
+    return RESULTS / "raw" / f"{stamp}-{'scale' if about['scale'] else 'seed'}.json"
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ Text is recombined from the clauses of the seed article (real words, real punctu
 tokens, bigrams and page sizes behave as an editor's articles would. Rows of the working copy are
 bulk-inserted; each article is then published by `articles.publication.article_publish_version`, the
 editors' own path, so its version, live paragraphs and front-cache bans are exactly what publishing makes.
-The search index is built once at the end by `search.services.search_rebuild`. The version and the
-counts are recorded in a table of the benchmark's own (`bench_scale`), so a second run can skip the work.
+The search index is built once at the end by `search.services.search_rebuild`. Articles are made and
+published in chunks, each committed; the spec, the progress and at the end the counts are recorded in a
+table of the benchmark's own (`bench_scale`), so an interrupted run goes on where it stopped and a second
+run skips the work.
 
 Needs Django set up (`bench/generate.py` does it) and the seed loaded: mentions and quotes name its
 published companies and people.
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -112,13 +114,15 @@ class Corpus:
 # --- The marker ---------------------------------------------------------------------------------------
 
 
-def _marker_table_exists() -> bool:
-    return MARKER_TABLE in connection.introspection.table_names()
+class State:
+    READY = "ready"  # the data `spec` asks for is there, complete
+    RESUMABLE = "resumable"  # none of it yet, or part of it from an interrupted run of the same spec
+    FOREIGN = "foreign"  # other generated data: generate into a fresh database
 
 
 def scale_marker() -> dict | None:
     """Return what the generator recorded in this database, or None."""
-    if not _marker_table_exists():
+    if MARKER_TABLE not in connection.introspection.table_names():
         return None
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {MARKER_TABLE} WHERE name = %s", ["scale"])
@@ -126,16 +130,28 @@ def scale_marker() -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def scale_ready(spec: ScaleSpec) -> bool:
-    """Tell whether this database holds the data `spec` asks for, made by this generator's version."""
+def _generated() -> int:
+    return Article.objects.filter(slug__startswith=SLUG_PREFIX).count()
+
+
+def scale_state(spec: ScaleSpec) -> str:
+    """Tell what this database holds of the data `spec` asks for (a `State`)."""
     marker = scale_marker()
-    if not marker or {k: marker.get(k) for k in spec.marker()} != spec.marker():
-        return False
+    if marker is None:
+        return State.RESUMABLE if _generated() == 0 else State.FOREIGN
+    if {key: marker.get(key) for key in spec.marker()} != spec.marker():
+        return State.FOREIGN
+    if marker.get("state") != "complete":
+        return State.RESUMABLE
     published = Article.objects.published().filter(slug__startswith=SLUG_PREFIX).count()
-    return published == spec.articles
+    return State.READY if published == spec.articles else State.FOREIGN
 
 
-def _record_marker(spec: ScaleSpec, report: dict) -> None:
+def scale_ready(spec: ScaleSpec) -> bool:
+    return scale_state(spec) == State.READY
+
+
+def _record_marker(spec: ScaleSpec, **values) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (name varchar(32) PRIMARY KEY, value text)"
@@ -143,7 +159,7 @@ def _record_marker(spec: ScaleSpec, report: dict) -> None:
         cursor.execute(f"DELETE FROM {MARKER_TABLE} WHERE name = %s", ["scale"])
         cursor.execute(
             f"INSERT INTO {MARKER_TABLE} (name, value) VALUES (%s, %s)",
-            ["scale", json.dumps({**spec.marker(), "report": report})],
+            ["scale", json.dumps({**spec.marker(), **values})],
         )
 
 
@@ -313,6 +329,17 @@ def _quote(paragraph: Paragraph, text: str, corpus: Corpus, people: list[Person]
     )
 
 
+def _analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load, as autovacuum would in production.
+
+    Without them (autovacuum may be off, or not have run yet) every join over the new rows is planned
+    for empty tables, and each publish reads whole tables.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 @contextmanager
 def _search_indexed_at_the_end() -> Iterator[None]:
     """Leave the index alone while publishing: `search_rebuild` then makes what each publish would have.
@@ -334,8 +361,7 @@ def generate_scale(spec: ScaleSpec, *, progress: Progress | None = None, store_r
     first request fills when it is missing; `store_renders` keeps that, which multiplies the time.
     """
     say = progress or (lambda message: None)
-    rng = random.Random(spec.seed)
-    corpus = Corpus(rng)
+    corpus = Corpus(random.Random(spec.seed))
     entities = _entities()
     if not entities:
         raise RuntimeError("No published company or person to mention: load the seed first.")
@@ -350,14 +376,29 @@ def generate_scale(spec: ScaleSpec, *, progress: Progress | None = None, store_r
         "annotations": _spread(spec.annotations, spec.articles),
         "mentions": _spread(spec.mentions, spec.articles),
     }
-    now = timezone.now()
-    report: dict = {"seconds": {}}
+    # A run that was interrupted goes on where its last committed chunk ended, with the same clock.
+    state = scale_state(spec)
+    if state == State.READY:
+        return {"seconds": {}, "counts": (scale_marker() or {}).get("report", {}).get("counts")}
+    if state == State.FOREIGN:
+        raise RuntimeError("This database holds other generated data: generate into a fresh one.")
+    marker = scale_marker()
+    if marker is None:
+        now = timezone.now()
+        _record_marker(spec, state="partial", now=now.isoformat())
+    else:
+        now = datetime.fromisoformat(marker["now"])
+    resumed_at = _generated()
+    report: dict = {"seconds": {}, "resumed_at": resumed_at}
 
     started = time.monotonic()
-    published = 0
     spent = {"insert": 0.0, "publish": 0.0}
-    for first in range(0, spec.articles, ARTICLES_PER_CHUNK):
+    for chunk, first in enumerate(range(0, spec.articles, ARTICLES_PER_CHUNK), start=1):
+        if first < resumed_at:
+            continue
         numbers = range(first, min(first + ARTICLES_PER_CHUNK, spec.articles))
+        # Each chunk draws from its own stream, so a resumed run makes what an uninterrupted one would.
+        corpus.rng = random.Random(f"{spec.seed}:{first}")
         renders = override_settings(READER_STORED_RENDERS=store_renders)
         with renders, transaction.atomic(), _search_indexed_at_the_end():
             mark = time.monotonic()
@@ -366,11 +407,14 @@ def generate_scale(spec: ScaleSpec, *, progress: Progress | None = None, store_r
             mark = time.monotonic()
             for article in articles:
                 article_publish_version(article, comment="Published by the benchmark's generator")
-            published += len(articles)
             spent["publish"] += time.monotonic() - mark
-        say(f"articles: {published:,} of {spec.articles:,} published ({time.monotonic() - started:.0f} s)")
+        if chunk & (chunk - 1) == 0:  # whenever the tables have doubled
+            _analyze()
+        done = numbers.stop
+        say(f"articles: {done:,} of {spec.articles:,} published ({time.monotonic() - started:.0f} s)")
     report["seconds"].update({name: round(value, 1) for name, value in spent.items()})
 
+    _analyze()
     mark = time.monotonic()
     search_rebuild(progress=lambda unit, done, total: say(f"search index, {unit}: {done:,} of {total:,}"))
     report["seconds"]["search_rebuild"] = round(time.monotonic() - mark, 1)
@@ -384,5 +428,5 @@ def generate_scale(spec: ScaleSpec, *, progress: Progress | None = None, store_r
         "annotations": Annotation.objects.filter(article__in=generated).count(),
         "mentions": Mention.objects.filter(paragraph__section__article__in=generated).count(),
     }
-    _record_marker(spec, report)
+    _record_marker(spec, state="complete", now=now.isoformat(), report=report)
     return report

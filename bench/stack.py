@@ -1,9 +1,11 @@
-"""The production-like stack the benchmark measures: a database, Redis and gunicorn on 127.0.0.1.
+"""The production-like stack the benchmark measures: a database, Redis, gunicorn and Varnish on 127.0.0.1.
 
 Everything runs as `config.settings.prod` configures it from the environment (README, Deploying), with
-what a benchmark on one machine needs: no TLS redirect (there is no proxy in front), no API rate limit
-(one client makes every request), no front cache to ban from. Nothing here imports Django: each step is
-a `manage.py` or `bench/*.py` process with that environment.
+what a benchmark on one machine needs: no TLS redirect (nothing terminates TLS in front), no API rate
+limit (one client makes every request), no bans sent on publish (the benchmark publishes nothing while
+it measures). Varnish runs the shipped configuration (`deploy/varnish/baimo.vcl`) in front of the one
+gunicorn, as `scripts/stack` runs it in front of two. Nothing here imports Django: each step is a
+`manage.py` or `bench/*.py` process with that environment.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+VCL = ROOT / "deploy" / "varnish" / "baimo.vcl"
 
 
 def log(message: str) -> None:
@@ -76,6 +79,19 @@ def ensure_database(url: str, *, fresh: bool = False) -> None:
         _postgres_admin(url, f'CREATE DATABASE "{name}"')
 
 
+def vacuum_analyze(url: str) -> None:
+    """Bring a PostgreSQL database to the state autovacuum keeps production in: statistics, visibility map.
+
+    The benchmark may run where autovacuum is off; plans and index-only scans then differ from production.
+    """
+    if is_sqlite(url):
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
 @dataclass
 class Stack:
     """The environment of the app and the processes started for it, stopped by `stop`."""
@@ -83,9 +99,10 @@ class Stack:
     workdir: Path
     database_url: str
     redis_url: str | None = None
-    redis_port: int = 8721
-    port: int = 8720
+    redis_port: int = 8801
+    port: int = 8800
     workers: int = 2
+    varnish_port: int = 8802
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -147,6 +164,7 @@ class Stack:
 
     def start_gunicorn(self) -> None:
         logfile = self.workdir / "gunicorn.log"
+        logfile.unlink(missing_ok=True)  # gunicorn appends: keep this run's alone
         self.processes["gunicorn"] = subprocess.Popen(
             [
                 str(GUNICORN), "config.wsgi",
@@ -163,12 +181,52 @@ class Stack:
         )  # fmt: skip
         _wait(lambda: _http_ok(f"{self.url}/healthz"), "gunicorn", self.processes["gunicorn"], logfile)
 
+    @property
+    def varnish_url(self) -> str:
+        return f"http://127.0.0.1:{self.varnish_port}"
+
+    def write_backends(self) -> Path:
+        """Write the backends.vcl that baimo.vcl includes: the director `app` over this stack's gunicorn."""
+        path = self.workdir / "backends.vcl"
+        path.write_text(
+            "backend app1 {\n"
+            '    .host = "127.0.0.1";\n'
+            f'    .port = "{self.port}";\n'
+            "}\n"
+            "sub vcl_init {\n    new app = directors.round_robin();\n    app.add_backend(app1);\n}\n"
+        )
+        return path
+
+    def varnish_command(self, *extra: str) -> list[str]:
+        return [
+            "varnishd",
+            "-n", str((self.workdir / "varnish").resolve()),
+            "-p", f"vcl_path={self.workdir.resolve()}:{VCL.parent}",
+            "-f", str(VCL),
+            *extra,
+        ]  # fmt: skip
+
+    def start_varnish(self) -> None:
+        """Start varnishd with the shipped VCL in front of this stack's gunicorn, as scripts/stack does."""
+        if not shutil.which("varnishd"):
+            raise SystemExit("varnishd is missing: install Debian's varnish (scripts/install-bench-deps).")
+        self.write_backends()
+        logfile = self.workdir / "varnish.log"
+        self.processes["varnish"] = subprocess.Popen(
+            self.varnish_command(
+                "-F", "-a", f"127.0.0.1:{self.varnish_port}", "-T", "127.0.0.1:0", "-s", "malloc,256m"
+            ),
+            stdout=logfile.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        _wait(lambda: _http_ok(f"{self.varnish_url}/healthz"), "Varnish", self.processes["varnish"], logfile)
+
     def gunicorn_pid(self) -> int | None:
         process = self.processes.get("gunicorn")
         return process.pid if process else None
 
     def stop(self) -> None:
-        for name in ("gunicorn", "redis"):
+        for name in ("varnish", "gunicorn", "redis"):
             process = self.processes.pop(name, None)
             if process is None or process.poll() is not None:
                 continue

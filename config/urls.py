@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path, register_converter, reverse
 
 from articles.feeds import LatestArticlesFeed
 from articles.sitemaps import ArticleSitemap, TopicSitemap
 from config.api import api
-from core import converters
+from core import converters, sitemaps
 from core import views as core_views
 from landscape.sitemaps import CompanySitemap, PersonSitemap
 from reader import lists as reader_lists

@@ -2,12 +2,13 @@
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import reduce
 from http import HTTPStatus
 from operator import or_
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from django.core import signing
 from django.db.models import F, Model, OrderBy, Q, QuerySet
@@ -22,6 +23,7 @@ from core.variants import VARIANTS, convert
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Problem types are tag URIs (RFC 9457 §3.1.1): stable names that integrators can branch on.
 INVALID_PARAMETER = "tag:baimo,2026:problems/invalid-parameter"
+UNKNOWN_PARAMETER = "tag:baimo,2026:problems/unknown-parameter"
 ABOUT_BLANK = "about:blank"
 
 PAGE_SIZE = 20
@@ -55,7 +57,7 @@ class Problem(Schema):
 
 # Every endpoint documents these, so integrators and schemathesis know the shape of each failure.
 LIST_ERRORS = {400: Problem, 422: Problem, 429: Problem}
-DETAIL_ERRORS = {404: Problem, 422: Problem, 429: Problem}
+DETAIL_ERRORS = {400: Problem, 404: Problem, 422: Problem, 429: Problem}
 
 
 class ProblemError(Exception):
@@ -79,11 +81,16 @@ class ProblemError(Exception):
 
 
 class InvalidParameter(ProblemError):
-    """A parameter that passes its declared type but means nothing here (400)."""
+    """A known parameter with a value it does not take (422), as for a value of the wrong type or range.
+
+    The API answers each kind of mistake with one status: 400 for a parameter the endpoint does not take
+    (`config.api.refusing_unknown_parameters`), 422 for a value a known parameter does not accept, whether
+    its type refuses it or the endpoint does (an unknown `ordering`, a cursor of another list).
+    """
 
     def __init__(self, name: str, detail: str, *, location: str = "query"):
         super().__init__(
-            400,
+            422,
             f"The {location} parameter '{name}' is invalid: {detail}",
             type=INVALID_PARAMETER,
             title="Invalid parameter",
@@ -94,6 +101,23 @@ class InvalidParameter(ProblemError):
 class NotFound(ProblemError):
     def __init__(self, detail: str):
         super().__init__(404, detail)
+
+
+def request_as_sent(request: HttpRequest) -> str:
+    """Return the request's path and query as the client sent them, percent-encoded, never re-decoded.
+
+    A WSGI server hands the query string over as bytes read as Latin-1; `get_full_path` would encode
+    those characters again, turning a client's raw UTF-8 `算力` into mojibake. The bytes are recovered
+    and percent-encoded once, so what was sent percent-encoded comes back as it was.
+    """
+    query = request.META.get("QUERY_STRING", "")
+    try:
+        raw = query.encode("latin-1")
+    except UnicodeEncodeError:  # a str no server would hand over (a test client's): already text
+        raw = query.encode("utf-8")
+    path = quote(request.path.encode("utf-8"), safe="/:@!$&'()*+,;=~-._")
+    query = quote(raw, safe="/?:@!$&'()*+,;=~-._%")
+    return f"{path}?{query}" if query else path
 
 
 def problem_response(
@@ -112,7 +136,7 @@ def problem_response(
         "title": title if title and type != ABOUT_BLANK else HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": request.get_full_path(),
+        "instance": request_as_sent(request),
     }
     if errors:
         body["errors"] = [dict(error) for error in errors]
@@ -224,7 +248,7 @@ class CursorPage(PaginationBase):
 
     `next` is an opaque, signed cursor naming the last item's keys in the list's ordering (which always
     ends with the id); `?cursor=` continues after it with a keyset condition, so a deep page costs what the
-    first does. A cursor is bound to its list and ordering: any other, or a cursor altered, is a 400
+    first does. A cursor is bound to its list and ordering: any other, or a cursor altered, is a 422
     problem naming `cursor`. Counting stops at COUNT_LIMIT (`count_is_exact` false beyond).
     """
 
@@ -245,7 +269,7 @@ class CursorPage(PaginationBase):
             None,
             max_length=2000,
             description="Continue after the page that gave this `next`, with the same filters and ordering. "
-            "Costs the same however deep; not combined with `offset`. Any other value is a 400 problem.",
+            "Costs the same however deep; not combined with `offset`. Any other value is a 422 problem.",
         )
 
     class Output(Schema):
@@ -320,6 +344,53 @@ def _read_cursor(cursor: str, request: HttpRequest, terms: list[OrderBy]) -> lis
 SLUG_PATTERN = r"^[^\x00-\x20\x7f/]+$"
 SLUG_MAX_LENGTH = 200
 SlugFilter = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
+
+
+_DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+# A day as YYYY-MM-DD and nothing else (not a number of seconds, not a time), checked to be a real one.
+Day = Annotated[
+    str,
+    Field(pattern=_DAY_PATTERN),
+    AfterValidator(date.fromisoformat),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _DAY_PATTERN}),
+]
+
+
+def published_between(field: str, after: date | None, before: date | None) -> Q:
+    """Return the condition that `field` (a datetime) falls on or after `after` and on or before `before`.
+
+    Days are the site's (TIME_ZONE), as readers see the dates; bounds are datetimes, so an index serves.
+    """
+    from django.utils import timezone
+
+    condition = Q()
+    if after is not None:
+        condition &= Q(**{f"{field}__gte": timezone.make_aware(datetime.combine(after, datetime.min.time()))})
+    if before is not None:
+        start_of_next = datetime.combine(before, datetime.min.time()) + timedelta(days=1)
+        condition &= Q(**{f"{field}__lt": timezone.make_aware(start_of_next)})
+    return condition
+
+
+class PublishedBetween(Schema):
+    """The date range every list of published things takes: the days of their articles' publication."""
+
+    published_after: Day | None = Field(
+        None,
+        description="Only what was published on or after this day (YYYY-MM-DD).",
+        examples=["2023-01-01"],
+    )
+    published_before: Day | None = Field(
+        None,
+        description="Only what was published on or before this day (YYYY-MM-DD).",
+        examples=["2023-12-31"],
+    )
+
+    def published_within(self, field: str) -> Q:
+        return published_between(field, self.published_after, self.published_before)
+
+
 SlugPath = Path(
     ...,
     pattern=SLUG_PATTERN,
@@ -342,7 +413,7 @@ def ordering_type(orderings: Mapping[str, Sequence[Any]], default: str, note: st
 
 
 def order(queryset: QuerySet, value: str, orderings: Mapping[str, Sequence[Any]]) -> QuerySet:
-    """Order `queryset` by the named ordering, or raise a 400 problem naming the `ordering` parameter."""
+    """Order `queryset` by the named ordering, or raise a 422 problem naming the `ordering` parameter."""
     try:
         fields = orderings[value]
     except KeyError:

@@ -11,9 +11,12 @@ address keeps only those that make another list. Page 1 is always the address wi
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, QueryDict
+
+from core.apitools import COUNT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,34 @@ class PageLink:
     current: bool = False
 
 
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `COUNT_LIMIT` rows: a list beyond says so (`count_is_exact`).
+
+    An exact count of a huge list costs a scan of it on every page; a reader needs "10,000+" and the
+    pages up to there (filters narrow the rest).
+    """
+
+    @cached_property
+    def _counted(self) -> int:
+        if not hasattr(self.object_list, "query"):
+            return len(self.object_list)
+        return self.object_list[: COUNT_LIMIT + 1].count()  # one query, over at most the cap's rows
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, COUNT_LIMIT)
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self._counted <= COUNT_LIMIT
+
+
 def page_or_404(request: HttpRequest, items, *, per_page: int, identifying: Iterable[str] = ()) -> Page:
     """Return the page of `items` the `page` parameter names (the first without one); else raise a 404.
 
     `identifying` names the parameters (filters) that make another list, kept in the canonical address.
     """
-    paginator = Paginator(items, per_page)
+    paginator = CappedPaginator(items, per_page)
     number = request.GET.get("page") or "1"
     try:
         page = paginator.page(number)

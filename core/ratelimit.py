@@ -41,6 +41,14 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class ApiClient:
+    """A client that named itself with an API key (`request.api_client`, set by `integrations.keys`)."""
+
+    name: str
+    rate: Rate
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     limit: int
@@ -106,10 +114,12 @@ class ApiThrottle(BaseThrottle):
     def allow_request(self, request: HttpRequest) -> bool:
         # Set before anything can fail, so that a request is never counted twice.
         request.rate_limit = None
-        rate = current_rate()
+        client = getattr(request, "api_client", None)
+        rate = current_rate() if client is None else client.rate
         if rate is None or _exempt(request):
             return True
-        decision = request.rate_limit = hit(client_address(request), rate)
+        counted_as = client_address(request) if client is None else f"key:{client.name}"
+        decision = request.rate_limit = hit(counted_as, rate)
         self._last.reset = decision.reset
         return decision.allowed
 
@@ -123,7 +133,9 @@ def counted(request: HttpRequest) -> bool:
 
 
 def _exempt(request: HttpRequest) -> bool:
-    """Tell whether the request comes from signed-in staff, who are not rate limited."""
+    """Tell whether the request comes from signed-in staff, or from the server itself, never rate limited."""
+    if getattr(request, "internal", False):
+        return True  # the server reading its own API (the change feed, webhooks): no client to count
     # Looking at the user reads the session, which adds `Vary: Cookie`; skip that for cookieless clients.
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return False
@@ -134,10 +146,11 @@ def _exempt(request: HttpRequest) -> bool:
 def too_many_requests(request: HttpRequest) -> HttpResponse:
     """Return the 429 problem for a request its throttle refused."""
     decision = request.rate_limit
+    who = "Anonymous clients" if getattr(request, "api_client", None) is None else "This API key"
     response = problem_response(
         request,
         429,
-        f"Anonymous clients may make {decision.limit} requests per window; "
+        f"{who} may make {decision.limit} requests per window; "
         f"this one is used up. Retry in {decision.reset} seconds.",
     )
     response["Retry-After"] = str(decision.reset)

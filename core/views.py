@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
+from core.frontcache import SITE_TAG, cache_tags
 from core.outages import DATABASE_OUTAGE, logged_by_outage_log
 
 
@@ -48,6 +49,7 @@ def _cache_status() -> str:
 
 def robots_txt(request):
     """Let crawlers read the public site, keep them out of the admin, point them at the sitemap."""
+    cache_tags(request, SITE_TAG)
     sitemap_url = request.build_absolute_uri(reverse("sitemap"))
     lines = [
         "User-agent: *",

@@ -8,10 +8,12 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
+from articles.models import Article
 from core.apitools import (
     DETAIL_ERRORS,
     LIST_ERRORS,
     CursorPage,
+    PublishedBetween,
     QueryText,
     ScriptText,
     SlugFilter,
@@ -21,8 +23,9 @@ from core.apitools import (
     order,
     ordering_type,
 )
+from core.frontcache import cache_tags, list_tag, record_tag
 
-from .models import Company, Person, Product
+from .models import Company, Figure, Person, Product, Quote
 from .selectors import (
     CITED_ORDER,
     LIVE,
@@ -322,7 +325,7 @@ class PersonFilters(Schema):
     variant: Variant | None = None
 
 
-class QuoteFilters(Schema):
+class QuoteFilters(PublishedBetween):
     speaker: SlugFilter | None = Field(None, description="Slug of the person who spoke.")
     company: SlugFilter | None = Field(None, description="Slug of the company the quote is about.")
     article: SlugFilter | None = Field(None, description="Slug of the article it comes from.")
@@ -330,7 +333,7 @@ class QuoteFilters(Schema):
     variant: Variant | None = None
 
 
-class FigureFilters(Schema):
+class FigureFilters(PublishedBetween):
     company: SlugFilter | None = Field(None, description="Company slug; includes its products' figures.")
     product: SlugFilter | None = Field(None, description="Product slug.")
     article: SlugFilter | None = Field(None, description="Slug of the article it comes from.")
@@ -339,10 +342,19 @@ class FigureFilters(Schema):
     variant: Variant | None = None
 
 
+# What each list shows, for the front cache (`core.frontcache`): the lists of the records it names.
+COMPANY_TAGS = (list_tag(Company), list_tag(Product))
+PERSON_TAGS = (list_tag(Person), list_tag(Company))
+# A quote or a figure is public while its article is published, and names the article it comes from.
+QUOTE_TAGS = (list_tag(Quote), list_tag(Person), list_tag(Company), list_tag(Article))
+FIGURE_TAGS = (list_tag(Figure), list_tag(Company), list_tag(Product), list_tag(Article))
+
+
 @router.get("/companies", response={200: list[CompanySummary], **LIST_ERRORS}, summary="List companies")
 @paginate(CursorPage)
 def list_companies(request: HttpRequest, filters: Query[CompanyFilters]):
     """List published companies, by landscape layer then name unless `ordering` says otherwise."""
+    cache_tags(request, *COMPANY_TAGS)
     companies = published_companies(layer=filters.layer, country=filters.country, q=filters.q)
     return order(companies, filters.ordering, COMPANY_ORDERINGS)
 
@@ -350,15 +362,19 @@ def list_companies(request: HttpRequest, filters: Query[CompanyFilters]):
 @router.get("/companies/{slug}", response={200: CompanyDetail, **DETAIL_ERRORS}, summary="Get a company")
 def get_company(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
     """Return a published company with its aliases, products and people."""
-    return get_or_404(
+    company = get_or_404(
         published_companies_in_full(), f"No published company has the slug {slug!r}.", slug=slug
     )
+    # Its aliases, products and roles ban the company's tag; the people's names theirs.
+    cache_tags(request, record_tag(company), list_tag(Person))
+    return company
 
 
 @router.get("/people", response={200: list[PersonSummary], **LIST_ERRORS}, summary="List people")
 @paginate(CursorPage)
 def list_people(request: HttpRequest, filters: Query[PersonFilters]):
     """List published people by name."""
+    cache_tags(request, *PERSON_TAGS)
     people = published_people(q=filters.q, company=filters.company)
     return order(people, filters.ordering, PERSON_ORDERINGS)
 
@@ -366,37 +382,47 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]):
 @router.get("/people/{slug}", response={200: PersonDetail, **DETAIL_ERRORS}, summary="Get a person")
 def get_person(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
     """Return a published person with their aliases and affiliations."""
-    return get_or_404(published_people_in_full(), f"No published person has the slug {slug!r}.", slug=slug)
+    person = get_or_404(published_people_in_full(), f"No published person has the slug {slug!r}.", slug=slug)
+    cache_tags(request, record_tag(person), list_tag(Company))
+    return person
 
 
 @router.get("/quotes", response={200: list[QuoteOut], **LIST_ERRORS}, summary="List quotes")
 @paginate(CursorPage)
 def list_quotes(request: HttpRequest, filters: Query[QuoteFilters]):
     """List the quotes of published articles, newest article first, in reading order within one."""
+    cache_tags(request, *QUOTE_TAGS)
     quotes = published_quotes(speaker=filters.speaker, company=filters.company, article=filters.article)
+    quotes = quotes.filter(filters.published_within(f"{LIVE}publish_at"))
     return order(quotes, filters.ordering, QUOTE_ORDERINGS)
 
 
 @router.get("/quotes/{id}", response={200: QuoteOut, **DETAIL_ERRORS}, summary="Get a quote")
 def get_quote(request: HttpRequest, id: int = IdPath, variant: Query[Variant | None] = None):
     """Return one quote of a published article by its id."""
-    return get_or_404(published_quotes(), f"No published quote has the id {id}.", pk=id)
+    quote = get_or_404(published_quotes(), f"No published quote has the id {id}.", pk=id)
+    cache_tags(request, record_tag(quote), *QUOTE_TAGS)
+    return quote
 
 
 @router.get("/figures", response={200: list[FigureOut], **LIST_ERRORS}, summary="List figures")
 @paginate(CursorPage)
 def list_figures(request: HttpRequest, filters: Query[FigureFilters]):
     """List the figures of published articles, grouped by chart, biggest first."""
+    cache_tags(request, *FIGURE_TAGS)
     figures = published_figures(
         company=filters.company,
         product=filters.product,
         article=filters.article,
         chart_group=filters.chart_group,
     )
+    figures = figures.filter(filters.published_within(f"{LIVE}publish_at"))
     return order(figures, filters.ordering, FIGURE_ORDERINGS)
 
 
 @router.get("/figures/{id}", response={200: FigureOut, **DETAIL_ERRORS}, summary="Get a figure")
 def get_figure(request: HttpRequest, id: int = IdPath, variant: Query[Variant | None] = None):
     """Return one figure of a published article by its id."""
-    return get_or_404(published_figures(), f"No published figure has the id {id}.", pk=id)
+    figure = get_or_404(published_figures(), f"No published figure has the id {id}.", pk=id)
+    cache_tags(request, record_tag(figure), *FIGURE_TAGS)
+    return figure

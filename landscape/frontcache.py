@@ -4,12 +4,14 @@ A page or document showing a company, person, product, quote or figure carries i
 lists carry the list tag (`quote-list`). A change bans the record's own tag, its lists, the records its
 page shows it on (a quote is on its speaker's and company's pages, a figure's chart on its article's),
 and search. Article pages carry the tags of the entities they link to, so renaming or unpublishing a
-company drops them too.
+company drops them too. A mention taken back from a live version leaves its entity's page (the articles
+citing it) as well as the article's.
 """
 
 from django.db.models.signals import post_delete, post_save
 
-from articles.models import Article, Paragraph
+from articles.models import Article, ArticleVersion, Paragraph
+from articles.publication import version_withdrawn
 from core.frontcache import SEARCH_TAG, list_tag, purge, record_tag
 
 from .models import Affiliation, Alias, Company, Figure, Person, Product, Quote
@@ -53,3 +55,17 @@ def _changed(sender, instance, raw=False, **kwargs):
 for _model in (Company, Person, Product, Alias, Affiliation, Quote, Figure):
     post_save.connect(_changed, sender=_model, dispatch_uid=f"frontcache_{_model.__name__}_saved")
     post_delete.connect(_changed, sender=_model, dispatch_uid=f"frontcache_{_model.__name__}_deleted")
+
+
+_ENTITIES = {"company": Company, "person": Person}
+
+
+def _version_withdrawn(sender, version, **kwargs):
+    withdrawn = set((version.withdrawn or {}).get("mentions", []))
+    mentions = [item for item in version.content.get("mentions", []) if item.get("id") in withdrawn]
+    purge(*(record_tag(_ENTITIES[item["type"]](pk=item["entity"])) for item in mentions))
+
+
+version_withdrawn.connect(
+    _version_withdrawn, sender=ArticleVersion, dispatch_uid="frontcache_mentions_withdrawn"
+)

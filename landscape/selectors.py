@@ -81,6 +81,15 @@ def _live_figures() -> QuerySet[Figure]:
     return live_cited(Figure.objects.select_related("company", "product__company"))
 
 
+def articles_mentioning(*, company: str | None = None, person: str | None = None) -> QuerySet:
+    """Return the ids of the articles whose live version mentions the published company or person (slug)."""
+    if company:
+        entity = {"company__in": Company.objects.published().filter(slug=company)}
+    else:
+        entity = {"person__in": Person.objects.published().filter(slug=person)}
+    return LiveMention.objects.filter(**entity).values("paragraph__article_id")
+
+
 def cited_paragraphs(**entity) -> QuerySet[LiveParagraph]:
     """Return the live paragraphs that mention a company or person, newest article first.
 

@@ -1,3 +1,4 @@
+from core.frontcache import list_tag
 from core.sitemaps import SummarisedSitemap
 
 from .models import Company, Person
@@ -5,6 +6,7 @@ from .models import Company, Person
 
 class CompanySitemap(SummarisedSitemap):
     changefreq = "monthly"
+    cache_tags = (list_tag(Company),)
 
     def items(self):
         return Company.objects.published().only("slug").order_by("pk")
@@ -12,6 +14,7 @@ class CompanySitemap(SummarisedSitemap):
 
 class PersonSitemap(SummarisedSitemap):
     changefreq = "monthly"
+    cache_tags = (list_tag(Person),)
 
     def items(self):
         return Person.objects.published().only("slug").order_by("pk")

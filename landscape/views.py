@@ -1,11 +1,13 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from articles.models import Article
+from core.frontcache import cache_tags, list_tag, record_tag
 from core.paging import page_or_404
 from core.structured_data import json_ld_script, organization_json_ld, person_json_ld
 
 from .forms import QuoteFilterForm
-from .models import Company
+from .models import Company, Figure, Person, Product, Quote
 from .selectors import (
     company_profile,
     figure_charts,
@@ -21,29 +23,37 @@ CITED_PER_PAGE = 20
 
 
 def landscape(request):
+    cache_tags(request, list_tag(Company), list_tag(Product))
     layers = landscape_layers()
     return render(request, "landscape/landscape.html", {"layers": layers})
 
 
 def company_detail(request, slug):
+    # Its products, quotes, figures and people's roles ban the company's tag; the people's names theirs.
+    cache_tags(request, list_tag(Company), list_tag(Person), list_tag(Article))
     context = company_profile(slug=slug)
     if context is None:
         raise Http404("No published company has this slug.")
+    cache_tags(request, record_tag(context["company"]))
     context["page"] = page_or_404(request, context.pop("cited"), per_page=CITED_PER_PAGE)
     context["json_ld"] = json_ld_script(organization_json_ld(context["company"], request))
     return render(request, "landscape/company_detail.html", context)
 
 
 def person_detail(request, slug):
+    cache_tags(request, list_tag(Person), list_tag(Company), list_tag(Article))
     context = person_profile(slug=slug)
     if context is None:
         raise Http404("No published person has this slug.")
+    cache_tags(request, record_tag(context["person"]))
     context["page"] = page_or_404(request, context.pop("cited"), per_page=CITED_PER_PAGE)
     context["json_ld"] = json_ld_script(person_json_ld(context["person"], request))
     return render(request, "landscape/person_detail.html", context)
 
 
 def quote_list(request):
+    # A quote names its speaker, its company and the article it comes from.
+    cache_tags(request, list_tag(Quote), list_tag(Person), list_tag(Company), list_tag(Article))
     form = QuoteFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         # A bad filter (an old link, a typo) gets a clear message and the form, not an error page.
@@ -63,6 +73,7 @@ def quote_list(request):
 
 
 def figure_list(request):
+    cache_tags(request, list_tag(Figure), list_tag(Company), list_tag(Product), list_tag(Article))
     company = None
     if slug := request.GET.get("company"):
         company = Company.objects.published().filter(slug=slug).first()

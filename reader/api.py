@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from articles.annotations import render_note
-from articles.models import Annotation, Article, ArticleVersion, Paragraph
+from articles.models import Annotation, Article, ArticleVersion, Paragraph, Topic
 from articles.publication import PublishedArticle, published_article
 from articles.selectors import published_article_moved_from, published_articles
 from core.apitools import (
@@ -26,6 +26,7 @@ from core.apitools import (
     LIST_ERRORS,
     CursorPage,
     NotFound,
+    PublishedBetween,
     ScriptText,
     SlugFilter,
     SlugPath,
@@ -35,8 +36,10 @@ from core.apitools import (
     ordering_type,
     requested_variant,
 )
+from core.frontcache import cache_tags, list_tag
 from core.variants import HANS, HANT, convert, convert_spans
 from landscape.publication import published_mentions
+from landscape.selectors import articles_mentioning
 from reader.rendered import (
     Choice,
     Surface,
@@ -45,6 +48,7 @@ from reader.rendered import (
     request_origin,
     stored_version,
     stores_renders,
+    version_tags,
 )
 from reader.views import moved_permanently
 
@@ -354,8 +358,20 @@ def _mention(mention, text: str, start: int, end: int, request: HttpRequest) -> 
     }
 
 
-class ArticleFilters(Schema):
-    topic: SlugFilter | None = Field(None, description="Only articles with this topic slug.")
+class ArticleFilters(PublishedBetween):
+    topic: SlugFilter | None = Field(
+        None, description="Only articles with this topic slug.", examples=["llm"]
+    )
+    company: SlugFilter | None = Field(
+        None,
+        description="Only articles that mention this published company (its slug).",
+        examples=["baichuan"],
+    )
+    person: SlugFilter | None = Field(
+        None,
+        description="Only articles that mention this published person (their slug).",
+        examples=["wang-xiaochuan"],
+    )
     ordering: ordering_type(ARTICLE_ORDERINGS, "-publish_at") = "-publish_at"
     variant: Variant | None = None
 
@@ -370,7 +386,12 @@ class ArticleFilters(Schema):
 @paginate(CursorPage)
 def list_articles(request: HttpRequest, filters: Query[ArticleFilters]):
     """List published articles, newest first unless `ordering` says otherwise."""
-    return order(published_articles(topic=filters.topic), filters.ordering, ARTICLE_ORDERINGS)
+    cache_tags(request, list_tag(Article), list_tag(Topic))
+    articles = published_articles(topic=filters.topic).filter(filters.published_within("publish_at"))
+    for field, slug in (("company", filters.company), ("person", filters.person)):
+        if slug:
+            articles = articles.filter(article__in=articles_mentioning(**{field: slug}))
+    return order(articles, filters.ordering, ARTICLE_ORDERINGS)
 
 
 @router.get(
@@ -388,16 +409,23 @@ def get_article(request: HttpRequest, slug: str = SlugPath, variant: Query[Varia
         version = ArticleVersion.objects.live().filter(slug=slug).first()
         if version is None:
             return _moved_or_missing(request, slug)
+        content = version.content
+        cache_tags(
+            request,
+            *version_tags(version.article_id, content.get("topics", []), content.get("mentions", [])),
+        )
         return _attach_reading(published_article(version), request)
     choice = Choice(Surface.API, variant or "")
     found = stored_version(slug, choice)
     if found is None:
         return _moved_or_missing(request, slug)
+    cache_tags(request, *found.tags)
     pieces = found.pieces or document_store(ArticleVersion.objects.get(pk=found.version_id), choice)
     return HttpResponse(fill(pieces, request, DOCUMENT_SLOTS), content_type=_RENDERER.content_type)
 
 
 def _moved_or_missing(request: HttpRequest, slug: str):
+    cache_tags(request, list_tag(Article))  # a 301 is kept until an article moves, joins or leaves
     moved = published_article_moved_from(slug)
     if moved is None:
         raise NotFound(f"No published article has the slug {slug!r}.")

@@ -34,6 +34,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache, reduce
 from importlib import metadata
 from operator import or_
@@ -42,13 +43,16 @@ from urllib.parse import unquote, urlencode
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, F, Model, OuterRef, PositiveBigIntegerField, Q, Subquery, Sum
+from django.db.models import Count, F, Model, OuterRef, PositiveBigIntegerField, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, QueryDict
 from django.templatetags.static import static
 from django.urls import resolve
+from django.utils import timezone
 
-from articles.models import ArticleVersion, Paragraph, Topic
+from articles.models import Article, ArticleVersion, Paragraph, Topic
+from core.frontcache import record_tag_of
+from core.prepared import PreparedQuery
 from core.variants import HANT
 from landscape.models import Company, Figure, Person
 from reader.models import RenderDependency, RenderInput, StoredRender
@@ -88,10 +92,11 @@ def request_origin(request: HttpRequest) -> str:
 
 @dataclass(frozen=True)
 class Found:
-    """A live version, and its stored render for the choice asked when one is current."""
+    """A live version, its stored render for the choice asked when one is current, and what it shows."""
 
     version_id: int
     pieces: list[str] | None
+    tags: list[str]
 
 
 def _fingerprint(version) -> Coalesce:
@@ -105,24 +110,49 @@ def _fingerprint(version) -> Coalesce:
     return Coalesce(Subquery(changes), 0, output_field=PositiveBigIntegerField())
 
 
-def stored_version(slug: str, choice: Choice) -> Found | None:
-    """Return the live version with this slug and its current stored render for `choice`, in one query."""
+def _stored_version_query(key: tuple[Choice, str], slug: str, now) -> QuerySet:
+    choice, build = key
     current = StoredRender.objects.filter(
         version=OuterRef("pk"),
         surface=choice.surface,
         variant=choice.variant,
         pinyin=choice.pinyin,
-        build=renderer_build(),
+        build=build,
         fingerprint=OuterRef("fingerprint"),
     ).order_by()
-    row = (
-        ArticleVersion.objects.live()
+    return (
+        ArticleVersion.objects.live(now)
         .filter(slug=slug)
         .annotate(fingerprint=_fingerprint(OuterRef("pk")), pieces=Subquery(current.values("pieces")[:1]))
-        .values_list("pk", "pieces")
-        .first()
+        .values_list("pk", "pieces", "article_id", "content__topics", "content__mentions")
+        .order_by("pk")[:1]
     )
-    return None if row is None else Found(*row)
+
+
+# Asked on every article page and document: built by the ORM once per choice, then only run.
+_stored_version = PreparedQuery(_stored_version_query, slug=str, now=datetime)
+
+
+def stored_version(slug: str, choice: Choice) -> Found | None:
+    """Return the live version with this slug and its current stored render for `choice`, in one query."""
+    row = _stored_version.first((choice, renderer_build()), slug=slug, now=timezone.now())
+    if row is None:
+        return None
+    version_id, pieces, article_id, topics, mentions = row
+    return Found(version_id, pieces, version_tags(article_id, topics or [], mentions or []))
+
+
+def version_tags(article_id: int, topics: Iterable[int], mentions: Iterable[dict]) -> list[str]:
+    """Return the front cache's tags of what a version's page and document show (`core.frontcache`).
+
+    Its article, its topics, and every company and person it mentions: a change to any bans them.
+    """
+    tags = {record_tag_of(Article, article_id)} | {record_tag_of(Topic, pk) for pk in topics}
+    tags |= {record_tag_of(_MENTIONED[item["type"]], item["entity"]) for item in mentions}
+    return sorted(tags)
+
+
+_MENTIONED = {"company": Company, "person": Person}
 
 
 def fill(pieces: list[str], request: HttpRequest, slots: Slots) -> str:

@@ -9,15 +9,18 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.encoding import iri_to_uri
 
-from articles.models import ArticleVersion
+from articles.models import Article, ArticleVersion
 from articles.publication import PublishedArticle, published_article
 from articles.selectors import published_article_moved_from
+from core.frontcache import cache_tags, list_tag
 from core.rendering import render_paragraph
 from core.structured_data import article_json_ld, json_ld_script
 from core.variants import convert
 from reader.composition import article_reading
 from reader.preferences import (
     SOURCE_VARIANT,
+    choice_query,
+    keep_choice_in_links,
     reader_variant,
     reader_wants_pinyin,
     reading_context,
@@ -31,6 +34,7 @@ from reader.rendered import (
     request_origin,
     stored_version,
     stores_renders,
+    version_tags,
 )
 
 # What each request puts in a stored page: absolute addresses, and the "back to here" of the toggles.
@@ -44,6 +48,8 @@ def moved_permanently(request, path: str) -> HttpResponsePermanentRedirect:
 
 
 def _moved_or_missing(request, slug: str) -> HttpResponsePermanentRedirect:
+    # Kept until an article joins or leaves the list, or moves: publishing one at this address bans it.
+    cache_tags(request, list_tag(Article))
     moved = published_article_moved_from(slug)
     if moved is None:
         raise Http404("No published article has this address.")
@@ -55,13 +61,20 @@ def article_detail(request, slug):
         version = ArticleVersion.objects.live().filter(slug=slug).first()
         if version is None:
             return _moved_or_missing(request, slug)
+        cache_tags(request, *version_tags(version.article_id, **_shown(version.content)))
         return render_article(request, published_article(version))
     choice = Choice(Surface.PAGE, reader_variant(request), reader_wants_pinyin(request))
     found = stored_version(slug, choice)
     if found is None:
         return _moved_or_missing(request, slug)
+    cache_tags(request, *found.tags)
     pieces = found.pieces or page_store(ArticleVersion.objects.get(pk=found.version_id), choice)
     return served_in_script(HttpResponse(fill(pieces, request, PAGE_SLOTS)), choice.variant)
+
+
+def _shown(content: dict) -> dict:
+    """Return what of a version's content its tags name: its topics and mentions."""
+    return {"topics": content.get("topics", []), "mentions": content.get("mentions", [])}
 
 
 def page_store(version: ArticleVersion, choice: Choice) -> list[str]:
@@ -69,9 +82,10 @@ def page_store(version: ArticleVersion, choice: Choice) -> list[str]:
 
     def in_reader_script(request) -> str:
         html = render_article(request, published_article(version)).content.decode()
-        return html if choice.variant == SOURCE_VARIANT else convert(html, choice.variant)
+        html = html if choice.variant == SOURCE_VARIANT else convert(html, choice.variant)
+        return keep_choice_in_links(html, choice.variant, choice.pinyin)
 
-    query = {"variant": choice.variant, "pinyin": "1" if choice.pinyin else "0"}
+    query = choice_query(choice.variant, choice.pinyin)
     return render_stored(
         version, choice, in_reader_script, path=version.get_absolute_url(), query=query, slots=PAGE_SLOTS
     )

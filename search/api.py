@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from core.apitools import LIST_ERRORS, Page, ScriptText, Variant
+from core.frontcache import SEARCH_TAG, cache_tags
 from search.selectors import MAX_RANKED, SearchHit, SearchResults, search
 
 router = Router(tags=["search"])
@@ -97,4 +98,5 @@ def search_published(request: HttpRequest, filters: Query[SearchFilters]):
 
     Of each type the newest matches are ranked; where more matched, `count_capped` is true.
     """
+    cache_tags(request, SEARCH_TAG)
     return SearchHits(filters.q, [filters.type] if filters.type else None)

@@ -10,13 +10,17 @@ token verbatim as a lexeme — unlike `to_tsvector`, whose parser splits CJK tex
 Reading the newest matches (`NewestMatches`): a document's key holds its bucket (kind and month of
 publication, `search.models.document_key`) above its source, so the newest documents of a kind have the
 highest keys. FTS5 walks a token's row ids in descending order and stops at the limit. A GIN index cannot
-return rows in key order, so PostgreSQL's index also holds each document's bucket as one more lexeme
-(`~` and the bucket number; no search token holds a `~`), and the function `search_newest_matches`
-(made by the migration) asks the index for one group of buckets after another, newest first, each a
-bitmap scan, until it has enough: the cost follows the documents read, never every match of a common
-character. The function allows bitmap scans only: the planner cannot know that a bucket's rows sit in
-one key range, nor what testing a row's tokens costs, and would otherwise walk the primary key testing
-each row, or scan the table, for a common character (seconds at 200,000 paragraphs).
+return rows in key order, so PostgreSQL's index also holds lexemes naming the blocks of buckets each
+document is in (`~<level>.<bucket >> 2 * level>`: its month, its run of 4 months, of 16… up to its whole
+kind; no search token holds a `~`), and the function `search_newest_matches` (made by the migration)
+asks the index for one group of blocks after another, newest first, each a bitmap scan, until it has
+enough: the cost follows the documents read, never every match of a common character. A group names at
+most a few blocks, each as one lexeme: a word found in few documents of a kind is read to the end in a
+handful of reads of a few lexemes each, where naming every month of a long span would make the index
+test each candidate against dozens of them. The function allows bitmap scans only: the planner cannot
+know that a block's rows sit in one key range, nor what testing a row's tokens costs, and would
+otherwise walk the primary key testing each row, or scan the table, for a common character (seconds at
+200,000 paragraphs).
 """
 
 from contextlib import contextmanager
@@ -31,10 +35,21 @@ GIN_INDEX = "search_doc_tokens_gin"
 # Bits of a document key below its bucket (search.models.document_key).
 BUCKET_SHIFT = 32
 BUCKET_LEXEME = "~"
-TOKEN_VECTOR = "array_to_tsvector(string_to_array({tokens}, ' ') || ('~' || ({id} >> 32)::text))"
+# Blocks of 4 ** level buckets; the last level spans a whole kind (search.models: 12 bits of month).
+BLOCK_LEVELS = 7
+TOKEN_VECTOR = (
+    "array_to_tsvector(string_to_array({tokens}, ' ') || ARRAY["
+    + ", ".join(
+        f"'{BUCKET_LEXEME}{level}.' || ({{id}} >> {BUCKET_SHIFT + 2 * level})::text"
+        for level in range(BLOCK_LEVELS)
+    )
+    + "])"
+)
 NEWEST_FUNCTION = "search_newest_matches"
-# Each group of buckets PostgreSQL reads is this many times larger than the one before.
+# The groups of buckets PostgreSQL reads span 1, 1, BUCKET_GROWTH, BUCKET_GROWTH ** 2… buckets at most,
+# in at most BLOCKS_PER_READ blocks each.
 BUCKET_GROWTH = 4
+BLOCKS_PER_READ = 10
 
 # Named here for the tests that check the migration made them.
 SQLITE_TRIGGERS = ("search_fts_insert", "search_fts_delete", "search_fts_update")
@@ -98,25 +113,51 @@ class Window:
     def key_range(self) -> tuple[int, int]:
         return self.first << BUCKET_SHIFT, ((self.last + 1) << BUCKET_SHIFT) - 1
 
-    def bucket_groups(self) -> list[list[int]]:
-        """Return the buckets from the last to the first in groups of 1, 4, 16… as PostgreSQL reads them.
+    def block_groups(self) -> list[list[tuple[int, int]]]:
+        """Return the buckets from the last to the first in groups of (level, block), as PostgreSQL reads.
 
-        A group is read only when the newer ones held too few matches, so each read finds a few times
-        as many as all before it, and a word found nowhere costs a handful of reads.
+        Block `b` of `level` holds buckets `b * 4 ** level` to `(b + 1) * 4 ** level - 1`. The groups span
+        at most 1, 1, 4, 16… buckets, in at most BLOCKS_PER_READ blocks each as large as its alignment and
+        the group allow: the newest month is often a partial one, and a common character fills its window
+        from the month before, where a group of four months would read every match of four months. A
+        group is read only when the newer ones held too few matches, so each read finds a few times as
+        many as all before it, and a word found nowhere costs a handful of reads.
         """
         groups, bucket = [], self.last
         while bucket >= self.first:
-            low = max(self.first, bucket - BUCKET_GROWTH ** len(groups) + 1)
-            groups.append(list(range(bucket, low - 1, -1)))
-            bucket = low - 1
+            allowed, group = BUCKET_GROWTH ** max(0, len(groups) - 1), []
+            while bucket >= self.first and allowed and len(group) < BLOCKS_PER_READ:
+                level = 0
+                while (
+                    level + 1 < BLOCK_LEVELS
+                    and 4 ** (level + 1) <= allowed
+                    and (bucket + 1) % 4 ** (level + 1) == 0
+                    and bucket + 1 - 4 ** (level + 1) >= self.first
+                ):
+                    level += 1
+                group.append((level, bucket >> 2 * level))
+                bucket -= 4**level
+                allowed -= 4**level
+            groups.append(group)
         return groups
 
+    def bucket_groups(self) -> list[list[int]]:
+        """Return the buckets each group of `block_groups` spans, newest first."""
+        return [
+            [
+                bucket
+                for level, block in group
+                for bucket in range((block + 1) * 4**level - 1, block * 4**level - 1, -1)
+            ]
+            for group in self.block_groups()
+        ]
+
     def bucket_queries(self) -> list[str]:
-        """Return the query for each group of buckets, as PostgreSQL tsquery text, newest first."""
+        """Return the query for each group of blocks, as PostgreSQL tsquery text, newest first."""
         query = self.query.tsquery()
         return [
-            f"({query}) & ({' | '.join(f"'{BUCKET_LEXEME}{bucket}'" for bucket in group)})"
-            for group in self.bucket_groups()
+            f"({query}) & ({' | '.join(f"'{BUCKET_LEXEME}{level}.{block}'" for level, block in group)})"
+            for group in self.block_groups()
         ]
 
 

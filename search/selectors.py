@@ -31,9 +31,10 @@ and `truncated`. Each `SearchHit` has `type`, `object_id`, `title`, `url` (a par
 to `article_url#anchor`), `anchor`, `snippet_html` (escaped text in its original script with <mark>
 around matches, safe to render), `snippet_text` (the same window without markup) and `score`.
 
-Two queries at most, whatever the number of matches: one reads the windows with their ranks, one fetches
-the page's documents (and checks their sources are still published: a hit unpublished behind the ORM's
-back is left out).
+Two queries at most, whatever the number of matches: one reads the windows, scores, counts and sorts
+them in the database and returns only the counts and the page's keys (a deep page costs what the first
+does), one fetches the page's documents (and checks their sources are still published: a hit unpublished
+behind the ORM's back is left out).
 """
 
 from collections.abc import Iterable
@@ -54,8 +55,10 @@ from .text import MAX_QUERY_LENGTH, ParsedQuery, parse_query, snippet
 Kind = SearchDocument.Kind
 
 MAX_LIMIT = 100
-# Of each type, the newest matches ranked; more matches are counted as this many.
-MAX_RANKED = 500
+# Of each type, the newest matches ranked; more matches are counted as this many. What a search costs
+# grows with it (every ranked match is scored and sorted): 200 keeps a common character under 50 ms at
+# 200,000 paragraphs on a shared machine (bench/search_scale.py), and forty pages of twenty.
+MAX_RANKED = 200
 TYPE_ORDER = (Kind.COMPANY, Kind.PERSON, Kind.QUOTE, Kind.PARAGRAPH)
 TYPE_RANKS = {kind: rank for rank, kind in enumerate(TYPE_ORDER)}
 # Score parts: whole query in a name, whole query in the text, then occurrences up to this cap.
@@ -123,24 +126,35 @@ def _check_types(types: Iterable[str] | None) -> list[str] | None:
     return types
 
 
-class _Match(NamedTuple):
-    """One match in a window, with what orders it, as the database returns it."""
+# The search page's order of types, in SQL.
+_TYPE_RANK_SQL = (
+    "CASE kind " + " ".join(f"WHEN '{kind}' THEN {rank}" for kind, rank in TYPE_RANKS.items()) + " END"
+)
+# Best first; ties go to companies, people, quotes, paragraphs, newer articles and reading order, so no two
+# documents are equal and both databases return the same page.
+_TIE_BREAK_SQL = "publish_at DESC NULLS LAST, position, object_id"
+_ORDER_SQL = {
+    True: f"{_TYPE_RANK_SQL}, score DESC, {_TIE_BREAK_SQL}",
+    False: f"score DESC, {_TYPE_RANK_SQL}, {_TIE_BREAK_SQL}",
+}
 
-    pk: int
-    kind: str
-    score: int
-    shown: int
-    # A datetime, or on SQLite its ISO text: both sort in time order, and only among themselves.
-    publish_at: object
-    position: int
-    object_id: int
+
+class _Ranked(NamedTuple):
+    """What one query answers: matches per type, the types cut at MAX_RANKED, and the page's (pk, score)."""
+
+    counts: dict[str, int]
+    capped: set[str]
+    page: list[tuple[int, int]]
 
 
-def _windows(parsed: ParsedQuery, now: datetime) -> dict[str, list[_Match]]:
-    """Read the newest MAX_RANKED + 1 matches of every type, newest first, with their scores.
+def _ranked(
+    parsed: ParsedQuery, now: datetime, *, kept: list[str], limit: int, offset: int, grouped: bool
+) -> _Ranked:
+    """Rank the newest MAX_RANKED + 1 matches of every type in the database; return counts and one page.
 
-    Read with a plain cursor: thousands of rows, and Django's per-value converters would cost more than
-    the query.
+    The windows are read from the index newest first; the database numbers each type's matches newest
+    first, counts those a reader may see among the first MAX_RANKED, and sorts them, so only the counts
+    and the page's keys come back, whatever the number of matches.
     """
     windows = [Window(parsed, *kind_buckets(kind, now), size=MAX_RANKED + 1) for kind in TYPE_ORDER]
     rows = (
@@ -153,27 +167,38 @@ def _windows(parsed: ParsedQuery, now: datetime) -> dict[str, list[_Match]]:
         .order_by()
         .values_list("pk", "kind", "score", "shown", "publish_at", "position", "object_id")
     )
-    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
-    found: dict[str, list[_Match]] = {kind: [] for kind in TYPE_ORDER}
+    matches_sql, matches_params = rows.query.get_compiler(using=rows.db).as_sql()
+    kinds = ", ".join(["%s"] * len(kept))
+    sql = (
+        "WITH numbered AS ("
+        "SELECT m.*, ROW_NUMBER() OVER (PARTITION BY kind ORDER BY pk DESC) AS newest "
+        f"FROM ({matches_sql}) m) "
+        "SELECT kind, SUM(CASE WHEN newest <= %s AND shown = 1 THEN 1 ELSE 0 END), MAX(newest), 0 "
+        "FROM numbered GROUP BY kind "
+        "UNION ALL "
+        # Numbered in their order too: a union promises none.
+        f"SELECT * FROM (SELECT NULL, pk, score, ROW_NUMBER() OVER (ORDER BY {_ORDER_SQL[grouped]}) "
+        f"FROM numbered WHERE newest <= %s AND shown = 1 AND kind IN ({kinds}) "
+        f"ORDER BY {_ORDER_SQL[grouped]} LIMIT %s OFFSET %s) page"
+    )
+    params = (*matches_params, MAX_RANKED, MAX_RANKED, *kept, limit, offset)
+    counts, capped, page = {}, set(), []
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            found[row[1]].append(_Match._make(row))
-    for window in found.values():
-        window.sort(key=lambda match: -match.pk)
-    return found
-
-
-def _ordered(matches: list[_Match], grouped: bool) -> list[_Match]:
-    """Sort matches best first: by stable sorts, from the last key to the first."""
-    matches.sort(key=lambda match: (match.position, match.object_id))
-    # Newer articles first; companies and people (no date) after them among equals.
-    matches.sort(key=lambda match: (match.publish_at is not None, match.publish_at or ""), reverse=True)
-    if grouped:
-        matches.sort(key=lambda match: (TYPE_RANKS[match.kind], -match.score))
-    else:
-        matches.sort(key=lambda match: (-match.score, TYPE_RANKS[match.kind]))
-    return matches
+        for kind, first, second, place in cursor.fetchall():
+            if place:
+                page.append((place, first, second))
+                continue
+            if first:
+                counts[kind] = first
+            if second > MAX_RANKED:
+                capped.add(kind)
+    page.sort()
+    return _Ranked(
+        {kind: counts[kind] for kind in TYPE_ORDER if kind in counts},
+        capped,
+        [(pk, score) for _, pk, score in page],
+    )
 
 
 def search(
@@ -201,26 +226,19 @@ def search(
         return SearchResults(**results)
 
     now = now or timezone.now()
-    counts, capped, ranked = {}, set(), []
-    for kind, window in _windows(parsed, now).items():
-        if len(window) > MAX_RANKED:
-            capped.add(kind)
-        shown = [match for match in window[:MAX_RANKED] if match.shown]
-        if shown:
-            counts[kind] = len(shown)
-        if types is None or kind in types:
-            ranked += shown
-    kept = set(TYPE_ORDER if types is None else types)
+    kept = list(TYPE_ORDER) if types is None else types
+    ranked = _ranked(parsed, now, kept=kept, limit=limit, offset=offset, grouped=grouped)
+    total = sum(ranked.counts.get(kind, 0) for kind in kept)
     results.update(
-        total=len(ranked),
-        total_capped=bool(capped & kept),
-        counts=counts,
-        capped=frozenset(capped),
+        total=total,
+        total_capped=bool(ranked.capped & set(kept)),
+        counts=ranked.counts,
+        capped=frozenset(ranked.capped),
     )
-    if offset >= len(ranked) or not limit:
+    if not ranked.page:
         return SearchResults(**results)
 
-    page = [match.pk for match in _ordered(ranked, grouped)[offset : offset + limit]]
+    page = [pk for pk, _ in ranked.page]
     documents = (
         SearchDocument.objects.visible(now)
         .filter(pk__in=page)
@@ -228,7 +246,7 @@ def search(
         .order_by()
     )
     by_pk = {document.pk: document for document in documents}
-    scores = {match.pk: match.score for match in ranked[offset : offset + limit]}
+    scores = dict(ranked.page)
     hits = []
     for pk in page:
         document = by_pk.get(pk)

@@ -3,6 +3,8 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
+from core.frontcache import SEARCH_TAG, cache_tags
+
 from .models import SearchDocument
 from .selectors import MAX_RANKED, TYPE_ORDER, search
 from .text import MAX_QUERY_LENGTH
@@ -36,6 +38,8 @@ def _page_links(page: int, last: int, query: dict) -> list[dict]:
 
 
 def search_page(request):
+    # The same for every reader, and banned whenever what is indexed changes (search.services).
+    cache_tags(request, SEARCH_TAG)
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("type", "")
     kind = kind if kind in TYPE_LABELS else ""

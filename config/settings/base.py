@@ -260,3 +260,20 @@ AXES_CLIENT_IP_CALLABLE = "core.security.login_client_address"
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 # Unlocking is an operator's job (`manage.py axes_reset_username <name>`), not an admin page's.
 AXES_ENABLE_ADMIN = False
+
+# --- Integrators: the change feed and webhooks (integrations/) ----------------------------------------------
+# Background work runs on Django's tasks framework with the database backend (django-tasks-db): a task is a
+# row written in the same transaction as what made it, run by `manage.py db_worker` (`make run` starts one).
+INSTALLED_APPS += ["django_tasks_db", "integrations"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The origin of the addresses webhook payloads carry, built outside any request.
+PUBLIC_ORIGIN = os.environ.get("PUBLIC_ORIGIN", "http://127.0.0.1:8000")
+# Off in production: a webhook to a loopback, private or reserved address is refused (request forgery).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = os.environ.get("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", "false") == "true"
+# Seconds before each further attempt of a failed delivery: seven attempts over about a day.
+WEBHOOK_RETRY_DELAYS = [30, 120, 600, 1800, 7200, 21600]
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+# API keys (integrations/keys.py): a key names its client, which is counted on this larger allowance.
+MIDDLEWARE.insert(MIDDLEWARE.index("core.middleware.ApiMiddleware") + 1, "integrations.keys.ApiKeyMiddleware")
+API_KEY_RATE_LIMIT = os.environ.get("API_KEY_RATE_LIMIT", "1000/minute")
+CORS_ALLOW_HEADERS += ["Authorization", "X-API-Key"]

@@ -15,3 +15,6 @@ WHITENOISE_AUTOREFRESH = True
 
 # `make run` creates a local editor account and prints its password; never in production.
 BAIMO_DEV_EDITOR = True
+
+# Webhooks to a receiver on this machine are allowed in development.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True

@@ -18,3 +18,10 @@ WHITENOISE_AUTOREFRESH = True
 # --- Read API ---------------------------------------------------------------------------------------
 # Off for the suite; the rate-limit tests turn it on with the `settings` fixture.
 API_RATE_LIMIT = ""
+
+# --- Integrations -----------------------------------------------------------------------------------
+# Tasks run at once, in the request that enqueues them (after its commit); the webhook tests run the
+# database backend and its worker themselves. Their receivers listen on 127.0.0.1.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+PUBLIC_ORIGIN = "http://testserver"

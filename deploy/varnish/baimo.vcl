@@ -36,14 +36,18 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
+    # One cached copy per page and choice, whatever order a link gives the parameters in.
+    set req.url = std.querysort(req.url);
     # Editors' pages, previews and the reader's preference switches: never from the cache, cookies kept.
     if (req.url ~ "^/(admin|preview|reading)(/|$)") {
         return (pass);
     }
     # Each script and the pinyin layer have their own address (?variant=zh-hans, ?pinyin=1). A reader
-    # whose remembered choice the address lacks goes to the app, which sends them to its address.
-    if ((req.http.Cookie ~ "(^|;\s*)variant=zh-hans(;|$)" && req.url !~ "[?&]variant=") ||
-        (req.http.Cookie ~ "(^|;\s*)pinyin=1(;|$)" && req.url !~ "[?&]pinyin=")) {
+    # whose remembered choice the address lacks goes to the app, which sends them to its address with a
+    # private 302 (reader/preferences.py: the same test, and the same addresses left out of it).
+    if (req.url !~ "^/(api|static|sitemap|robots\.txt|healthz)" &&
+        ((req.http.Cookie ~ "(^|;\s*)variant=zh-hans(;|$)" && req.url !~ "[?&]variant=") ||
+         (req.http.Cookie ~ "(^|;\s*)pinyin=1(;|$)" && req.url !~ "[?&]pinyin="))) {
         return (pass);
     }
     # Everything else is the same for every reader: without cookies all share the cached copy.
@@ -75,6 +79,11 @@ sub vcl_backend_response {
     }
     # A stale copy may serve for a moment while a fresh one is fetched, and longer if the app is down.
     set beresp.grace = 30s;
+    # Pages, documents, feeds and sitemaps are kept compressed and sent so to every client that accepts
+    # gzip (Varnish unzips for one that does not): a kept article page is a tenth of its size on the wire.
+    if (beresp.http.Content-Type ~ "^(text/html|application/json|application/problem\+json|application/atom\+xml|application/xml|text/xml|text/plain)") {
+        set beresp.do_gzip = true;
+    }
     return (deliver);
 }
 

@@ -266,6 +266,7 @@ def test_operation_ids_stay_as_clients_generated_from_the_schema_know_them(clien
         "landscape_api_list_figures",
         "landscape_api_get_figure",
         "config_search_api_search_published",
+        "changes_api_list_changes",
     }
 
 
@@ -284,6 +285,7 @@ def test_schema_and_docs_are_served(client):
         "/api/v1/figures",
         "/api/v1/figures/{id}",
         "/api/v1/search",
+        "/api/v1/changes",
     } == set(schema["paths"])
     errors = schema["paths"]["/api/v1/articles"]["get"]["responses"]["400"]["content"]
     assert set(errors) == {"application/problem+json"}

@@ -29,8 +29,8 @@ def problem(response, status: int) -> dict:
 # Problem details
 
 
-def test_unknown_ordering_is_a_400_naming_the_parameter(client):
-    body = problem(client.get("/api/v1/companies", {"ordering": "-valuation"}), 400)
+def test_unknown_ordering_is_a_422_naming_the_parameter(client):
+    body = problem(client.get("/api/v1/companies", {"ordering": "-valuation"}), 422)
     (error,) = body["errors"]
     assert (error["name"], error["location"]) == ("ordering", "query")
     assert "'-valuation'" in error["detail"]
@@ -111,7 +111,7 @@ def test_every_successful_get_carries_validators_and_cache_control(client):
         assert response.status_code == 200
         assert response["ETag"].startswith('"')
         assert response["Last-Modified"].endswith("GMT")
-        assert response["Cache-Control"] == "public, max-age=60"
+        assert response["Cache-Control"] == "public, max-age=60, s-maxage=300"
 
 
 def test_errors_are_not_cached(client):
@@ -120,7 +120,7 @@ def test_errors_are_not_cached(client):
 
 def test_cache_max_age_is_a_setting(client, settings):
     settings.API_CACHE_MAX_AGE = 300
-    assert client.get("/api/v1/articles")["Cache-Control"] == "public, max-age=300"
+    assert client.get("/api/v1/articles")["Cache-Control"] == "public, max-age=300, s-maxage=300"
 
 
 def test_if_none_match_gives_304_until_the_content_changes(client):
@@ -358,11 +358,11 @@ def test_each_host_keeps_its_own_last_modified(client):
 
 
 def test_last_modified_does_not_depend_on_the_order_of_query_parameters(client):
-    first = client.get(f"/api/v1/articles/{SEED_SLUG}?variant=zh-hans&limit=5")
+    first = client.get("/api/v1/articles?variant=zh-hans&limit=5")
     time.sleep(1.1)  # Last-Modified counts whole seconds
     # The same resource asked for with its parameters the other way round is not "modified now".
     again = client.get(
-        f"/api/v1/articles/{SEED_SLUG}?limit=5&variant=zh-hans",
+        "/api/v1/articles?limit=5&variant=zh-hans",
         headers={"If-Modified-Since": first["Last-Modified"]},
     )
     assert again.status_code == 304

@@ -69,7 +69,7 @@ def test_pages_cover_the_list_once_in_a_stable_order(client, url):
 @pytest.mark.parametrize("url", LISTS)
 def test_unknown_ordering_is_refused_on_every_list(client, url):
     response = client.get(url, {"ordering": "pk"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"][0]["name"] == "ordering"
 
 
@@ -214,7 +214,7 @@ def test_a_cursor_keeps_its_place_when_rows_are_added_before_it(client):
 
 def problem(client, url, **params) -> dict:
     response = client.get(url, params)
-    assert response.status_code == 400, response.content
+    assert response.status_code == 422, response.content
     assert response["Content-Type"] == "application/problem+json"
     return response.json()
 
@@ -267,7 +267,7 @@ def test_the_schema_documents_cursors_and_honest_counts(client, url):
     schema = client.get("/api/v1/openapi.json").json()
     operation = schema["paths"][url]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    assert "next" in parameters["cursor"]["description"] and "400" in parameters["cursor"]["description"]
+    assert "next" in parameters["cursor"]["description"] and "422" in parameters["cursor"]["description"]
     body = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     properties = schema["components"]["schemas"][body]["properties"]
     assert {"count", "count_is_exact", "next", "items"} <= set(properties)

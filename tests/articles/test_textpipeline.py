@@ -228,6 +228,130 @@ def test_empty_text_has_no_sections():
     assert parse_article("").sections == ()
 
 
+# --- What generalises beyond the seed (issue 13) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("他說：「這是第一步?!?/p>", "他說：「這是第一步。」"),  # 。」 garbles to the same bytes as 。”
+        ("他說,“明天再談?!?/p>", "他說，“明天再談。”"),
+        ("他引述「市場說『這是機會?!?/p>", "他引述「市場說『這是機會。』"),
+        ("這是第一步?!?/p>", "這是第一步。”"),  # nothing open to balance: the site's usual closing
+    ],
+)
+def test_a_tail_closes_the_quotation_the_paragraph_opened(raw, clean):
+    [paragraph] = all_text(parse_article(raw + "\n"))
+    assert paragraph == clean
+
+
+def test_a_tail_in_the_middle_of_a_line_ends_the_paragraph_the_scrape_joined():
+    result = parse_article("他說：「這是第一步?!?/p>記者問道,,下一步呢?\n")
+    assert all_text(result) == ["他說：「這是第一步。」", "記者問道，下一步呢？"]
+    [warning] = result.warnings
+    assert (warning.paragraph, warning.excerpt, warning.applied) == (0, "。」", True)
+
+
+def test_a_short_line_that_exclaims_before_body_text_is_a_heading():
+    result = parse_article("2025年,,開源模型全面爆發!\n各家廠商紛紛發布新模型，市場反應熱烈。\n")
+    assert [section.heading for section in result.sections] == ["2025年，開源模型全面爆發！"]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "https://example.com/news?id=42&lang=zh",
+        "press@example.com",
+        "GPT-3.5",
+        "1.5%",
+        "10:30",
+        "16:9",
+        "NT$29,900",
+        "02-2345-6789",
+        "(Large Language Model)",
+        "“Are you ready?”",
+    ],
+)
+def test_ascii_that_belongs_to_latin_text_survives_in_chinese_sentences(kept):
+    text = f"海報上寫著{kept}幾個大字,,大家都很興奮。"
+    [paragraph] = all_text(parse_article(text + "\n"))
+    assert paragraph == f"海報上寫著{kept}幾個大字，大家都很興奮。"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("三業分離 ,,IDM規模很小。", "三業分離，IDM規模很小。"),
+        ("三業分離, IDM規模很小。", "三業分離，IDM規模很小。"),
+        ("採用IDM , 規模很小。", "採用IDM，規模很小。"),
+        ("Apple, Google和微軟都在。", "Apple, Google和微軟都在。"),  # between Latin words it is Latin
+    ],
+)
+def test_a_stack_between_chinese_and_latin_text_loses_its_spaces(raw, clean):
+    assert clean_text(raw) == clean
+
+
+def test_a_question_mark_glued_between_han_characters_opens_a_run():
+    run = damage("期二")
+    result = parse_article(f"梁振英在星{run}（12月10日）的答問大會開始。\n")
+    [warning] = result.warnings
+    assert (warning.kind, warning.excerpt) == ("mojibake", run)
+    assert "？" not in all_text(result)[0]  # a suspected run's ? is never made full-width
+
+
+@pytest.mark.parametrize(
+    ("original", "context"),
+    [
+        ("問題", "你問AI什麼{}，它就像一本字典。"),  # 題 is EE 7D: its trail byte survives as }
+        ("最新研究", "{}顯示，人工智慧取得進展。"),  # a run may open the line
+    ],
+)
+def test_runs_realigned_by_an_ascii_mark_or_opening_a_line_are_found(original, context):
+    run = damage(original)
+    result = parse_article(context.format(run) + "\n")
+    [warning] = result.warnings
+    assert warning.excerpt == run
+    assert all_text(result)[0] == context.format(run).replace(",", "，")
+
+
+def test_a_run_that_swallowed_the_first_letter_of_a_latin_word_gives_it_back():
+    run = damage("的A")  # 的 is B5 C4: read one byte late, C4 takes the A of AI as its trail byte
+    result = parse_article(f"創新奇智成為名副其實{run}I獨角獸，估值超過百億元。\n")
+    [warning] = result.warnings
+    assert warning.excerpt == run
+    assert warning.guess.endswith("A") and warning.partial.endswith("A")
+
+
+def test_a_proposal_marks_what_the_bytes_cannot_prove_and_ranks_other_readings():
+    [warning] = parse_article("2024,,或?qū)⑹且粋€嶄新的世界。\n").warnings
+    assert warning.proposal is None
+    assert "□" in warning.partial and len(warning.partial) == len(warning.guess)
+    assert all(p in ("□", g) for p, g in zip(warning.partial, warning.guess, strict=True))
+    assert warning.alternatives and warning.guess not in warning.alternatives
+
+
+def test_utf8_text_read_as_gbk_is_repaired_where_every_byte_survived():
+    result = parse_article("這是一個妯″瀷的問題，值得討論。\n")
+    assert all_text(result) == ["這是一個模型的問題，值得討論。"]
+    [warning] = result.warnings
+    assert (warning.excerpt, warning.original, warning.applied) == ("模型", "妯″瀷", True)
+
+
+def test_simplified_characters_left_in_a_traditional_article_are_flagged_not_converted():
+    text = "人們依賴于從模型身上得到確定性，而后又因恐懼而退縮，理智與理想并存。瓦列里·福金獲獎。"
+    result = parse_article(text + "\n")
+    assert all_text(result) == [text]
+    found = [(w.kind, w.excerpt, w.proposal) for w in result.script_warnings]
+    assert found == [("script", "于", "於"), ("script", "后", "後"), ("script", "并", "並")]
+    assert result.warnings == ()
+    assert all(text[w.start : w.end] == w.excerpt for w in result.script_warnings)
+
+
+def test_a_simplified_article_has_no_script_warnings():
+    result = parse_article("人们依赖于从模型身上得到确定性，而后又因恐惧而退缩。\n")
+    assert result.language == "zh-Hans" and result.script_warnings == ()
+
+
 # --- Raw input validation -----------------------------------------------------------------------------
 
 
@@ -259,18 +383,69 @@ han = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 words = st.text(han, min_size=1, max_size=8)
 latin = st.from_regex(r"[A-Za-z][A-Za-z0-9.\-]{0,6}", fullmatch=True)
 readings = st.sampled_from(["(yè)", "(chuàng)", "(xiàn)", "(lǜ)", "(shù)"])
-flattened = st.sampled_from([",", ",,", ",。", ",;", ",?", ",、", ":", "?", "!", "。", "、"])
+flattened = st.sampled_from([",", ",,", ",。", ",;", ",?", ",、", ":", "?", "!", "。", "、", " ,,", ", "])
+legit_ascii = st.sampled_from(
+    ["https://example.com/a?b=1&c=2", "press@example.com", "GPT-3.5", "1.5%", "10:30", "16:9", "NT$29,900"]
+)
+tails = st.sampled_from(["?!?/p>", "</p>", ""])
+openings = st.sampled_from(["", "“", "「"])
 clean_marks = st.sampled_from(["，", "。", "、", "；", "：", "？", "！"])
 
 
 @st.composite
 def damaged_lines(draw):
-    parts = []
+    parts = [draw(openings)]
     for _ in range(draw(st.integers(1, 6))):
-        word = draw(st.one_of(words, latin))
+        word = draw(st.one_of(words, latin, legit_ascii))
         reading = draw(readings) if re.match(HAN, word[-1]) and draw(st.booleans()) else ""
         parts.append(word + reading + draw(flattened))
-    return "".join(parts)
+    line = "".join(parts) + draw(tails)
+    if draw(st.booleans()):
+        line += draw(words) + "。"  # a second paragraph joined after a tail, or more of the same one
+    return line
+
+
+def han_of_input(result, raw: str) -> Counter:
+    """Count the Han characters a parse must keep: the input's, minus readings, with repairs applied."""
+    expected = Counter(re.findall(HAN, _READINGS_RE.sub("", raw)))
+    for warning in result.warnings:
+        if warning.applied and warning.original and not warning.original.endswith("/p>"):
+            expected -= Counter(re.findall(HAN, warning.original))
+            expected += Counter(re.findall(HAN, warning.excerpt))
+    return expected
+
+
+_READINGS_RE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+traditional_words = st.sampled_from(
+    [
+        "模型",
+        "公司",
+        "市場",
+        "人工智慧",
+        "晶片",
+        "台灣",
+        "發展",
+        "投資",
+        "創業",
+        "大廠",
+        "融資",
+        "技術",
+        "記者",
+    ]
+)
+
+
+@st.composite
+def clean_traditional(draw):
+    sentences = []
+    for _ in range(draw(st.integers(1, 4))):
+        clauses = [
+            "".join(draw(st.lists(traditional_words, min_size=1, max_size=4)))
+            + draw(st.sampled_from(["", "（GPT-3.5）", "NT$29,900", "「AI」", "“Are you ready?”"]))
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+        sentences.append("，".join(clauses) + draw(st.sampled_from(["。", "？", "！"])))
+    return "".join(sentences)
 
 
 @st.composite
@@ -305,9 +480,33 @@ def test_cleaning_loses_no_chinese_character(line):
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.lists(damaged_lines(), min_size=1, max_size=4))
+def test_parsing_loses_no_chinese_character_but_readings_and_keeps_repairs_reported(lines):
+    raw = "\n".join(lines)
+    result = parse_article(raw)
+    kept = Counter(re.findall(HAN, "".join(all_text(result))))
+    kept += Counter(re.findall(HAN, "".join(s.heading or "" for s in result.sections)))
+    assert kept == han_of_input(result, raw)
+
+
+@settings(max_examples=60, deadline=None)
 @given(clean_chinese())
 def test_clean_chinese_text_is_unchanged(text):
     assert clean_text(text) == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(clean_traditional(), min_size=2, max_size=5))
+def test_an_undamaged_article_comes_out_as_it_went_in_without_warnings(paragraphs):
+    result = parse_article("\n".join(paragraphs) + "\n")
+    # Short lines that ask or exclaim may become headings; every line comes out as it went in.
+    lines = [
+        text
+        for section in result.sections
+        for text in ([section.heading] if section.heading else []) + [p.text for p in section.paragraphs]
+    ]
+    assert lines == paragraphs
+    assert result.warnings == () and result.script_warnings == ()
 
 
 @settings(max_examples=60, deadline=None)

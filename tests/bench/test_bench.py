@@ -1,13 +1,29 @@
-"""The benchmark's own code: the scale generator makes what readers see, the results add up."""
+"""The benchmark: the scale generator makes what readers see, the results add up, the stack starts."""
 
 import math
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from articles.models import Annotation, Article, Paragraph
 from articles.publication import article_content, version_published
-from bench.results import Run, percentile, rotations, summarise, table, weighted_points
-from bench.scale import SLUG_PREFIX, ScaleSpec, generate_scale, scale_ready
+from bench import load, scale
+from bench.results import (
+    Run,
+    baseline_for,
+    front_of,
+    percentile,
+    rotations,
+    summarise,
+    table,
+    weighted_points,
+)
+from bench.run import chosen, default_json, parse
+from bench.scale import SLUG_PREFIX, ScaleSpec, State, generate_scale, scale_ready, scale_state
+from bench.stack import Stack
+from bench.summarise import markdown, queries_side_by_side
 from landscape.models import Mention, Quote
 from search.models import SearchDocument
 
@@ -38,6 +54,28 @@ def test_generator_makes_the_rows_it_was_asked_for(generated):
         SearchDocument.objects.filter(kind=SearchDocument.Kind.PARAGRAPH, article__in=articles).count() == 40
     )
     assert any(key[0] == "search_version_published" for key, *_ in version_published.receivers)
+
+
+def test_an_interrupted_generation_goes_on_where_it_stopped(seed, monkeypatch):
+    monkeypatch.setattr(scale, "ARTICLES_PER_CHUNK", 2)
+    insert = scale._insert_chunk
+
+    def interrupted(numbers, *args):
+        if numbers.start == 2:
+            raise KeyboardInterrupt
+        return insert(numbers, *args)
+
+    monkeypatch.setattr(scale, "_insert_chunk", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generate_scale(TINY)
+    assert Article.objects.published().filter(slug__startswith=SLUG_PREFIX).count() == 2
+    assert scale_state(TINY) == State.RESUMABLE
+
+    monkeypatch.setattr(scale, "_insert_chunk", insert)
+    report = generate_scale(TINY)
+    assert report["resumed_at"] == 2
+    assert Paragraph.objects.filter(section__article__slug__startswith=SLUG_PREFIX).count() == 40
+    assert scale_ready(TINY)
 
 
 def test_generated_articles_are_published_as_an_editor_publishes_them(generated):
@@ -122,7 +160,10 @@ def test_summary_gives_rates_errors_queries_and_the_ratio_to_static():
         Run("static", 2, requests=400, seconds=5, quantiles_us=[(50, 2000), (99, 5000), (100, 6000)]),
     ]
     rows = summarise(
-        runs, paths={"static": "/static/a.css", "article": "/articles/a/"}, queries={"article": 7}
+        runs,
+        paths={"static": "/static/a.css", "article": "/articles/a/"},
+        queries={"article": 7},
+        connections=25,
     )
     static, article = rows
     assert static.rps == 100
@@ -137,9 +178,12 @@ def test_summary_gives_rates_errors_queries_and_the_ratio_to_static():
     assert (article.p50_ms, article.p95_ms, article.p99_ms, article.max_ms) == (90, 99, 99, 99)
     # Each quantile stands for the requests up to it: the second round's 1 % above 5 ms rank first.
     assert static.p99_ms == 5
+    assert article.censored  # its second round answered 20 requests over 25 connections
+    assert not static.censored
     lines = table(rows).splitlines()
     assert lines[0].split()[:2] == ["target", "req/s"]
-    assert lines[3].split() == ["article", "5.0", "90.0", "99.0", "99.0", "99", "3", "7", "0.050"]
+    assert lines[3].split() == ["article", "*", "5.0", "90.0", "99.0", "99.0", "99", "3", "7", "0.050"]
+    assert lines[4].startswith("* finished fewer requests")
 
 
 def test_rounds_rotate_so_each_target_takes_every_place():
@@ -150,3 +194,106 @@ def test_rounds_rotate_so_each_target_takes_every_place():
         ["a", "b", "c"],
     ]
     assert rotations([], 3) == []
+
+
+def test_each_front_is_compared_with_the_static_file_through_that_front():
+    runs = [
+        Run("static", 1, requests=1000, seconds=10, quantiles_us=[(100, 1000)]),
+        Run("article", 1, requests=100, seconds=10, quantiles_us=[(100, 9000)]),
+        Run("static@varnish", 1, requests=4000, seconds=10, quantiles_us=[(100, 300)]),
+        Run("article@varnish", 1, requests=3000, seconds=10, quantiles_us=[(100, 400)]),
+        Run("feed@varnish", 1, requests=10, seconds=10, quantiles_us=[(100, 400)]),
+    ]
+    paths = {"static": "/s.css", "article": "/a/", "static@varnish": "/s.css", "article@varnish": "/a/"}
+    rows = summarise(
+        runs, paths=paths | {"feed@other": "/f"}, caches={"static@varnish": "HIT", "article@varnish": "MISS"}
+    )
+    ratios = {row.target: row.ratio for row in rows}
+    assert ratios == {"static": 1, "article": 0.1, "static@varnish": 1, "article@varnish": 0.75}
+    assert [row.cache for row in rows] == [None, None, "HIT", "MISS"]
+    assert table(rows).splitlines()[0].split()[-1] == "cache"
+    assert table(rows).splitlines()[2].split()[-1] == "-"
+    assert baseline_for("api-article@varnish") == "static@varnish"
+    assert (front_of("article"), front_of("article@varnish")) == ("", "varnish")
+
+
+def test_targets_through_varnish_always_come_with_the_static_file():
+    direct, through = chosen(parse(["--targets", "article,feed", "--varnish", "article"]))
+    assert direct == ["static", "article", "feed"]
+    assert through == ["static", "article"]
+    assert chosen(parse(["--targets", "article", "--varnish", "none"]))[1] == []
+    assert chosen(parse(["--targets", "feed,article", "--varnish", "all"]))[1] == [
+        "static",
+        "feed",
+        "article",
+    ]
+    # A running site has no front cache unless it is named.
+    assert chosen(parse(["--url", "http://127.0.0.1:8781"]))[1] == []
+    assert "article" in chosen(parse(["--url", "http://x", "--varnish-url", "http://y"]))[1]
+    for wrong in (["--targets", "nope"], ["--varnish", "static,nope"], ["--varnish-url", "http://y"]):
+        with pytest.raises(SystemExit):
+            parse(wrong)
+
+
+def test_deep_api_pages_reach_the_offset_the_issue_measures_and_its_cursor(monkeypatch):
+    pages = {
+        # 100,000 quotes, counted up to 10,000 only.
+        "/api/v1/quotes": {"count": 10_000, "count_is_exact": False, "items": [1], "next": "c1"},
+        "/api/v1/quotes?offset=90000": {
+            "count": 10_000,
+            "count_is_exact": False,
+            "items": [1],
+            "next": "a+b/=",
+        },
+        # 45 articles, exactly: the deep pages are the last two.
+        "/api/v1/articles": {"count": 45, "count_is_exact": True, "items": [1], "next": "c2"},
+        "/api/v1/articles?offset=5": {"count": 45, "count_is_exact": True, "items": [1], "next": "z"},
+        # 15 companies: one page, no deep page.
+        "/api/v1/companies": {"count": 15, "count_is_exact": True, "items": [1], "next": None},
+    }
+    monkeypatch.setattr(load, "_api_page", lambda base, path: pages.get(path, {}))
+    assert load._deep_api_pages("", "api-quotes", "/api/v1/quotes") == {
+        "api-quotes-deep": "/api/v1/quotes?offset=90000",
+        "api-quotes-cursor": "/api/v1/quotes?cursor=a%2Bb%2F%3D",
+    }
+    assert load._deep_api_pages("", "api-articles", "/api/v1/articles") == {
+        "api-articles-deep": "/api/v1/articles?offset=5",
+        "api-articles-cursor": "/api/v1/articles?cursor=z",
+    }
+    assert load._deep_api_pages("", "api-companies", "/api/v1/companies") == {}
+
+
+def test_queries_are_set_side_by_side_and_their_difference_shown():
+    seed = {
+        "targets": {
+            "article": {"queries": 1},
+            "articles": {"queries": 3},
+            "article@varnish": {"queries": None},
+        }
+    }
+    at_scale = {"targets": {"article": {"queries": 1}, "articles": {"queries": 4}}}
+    side = queries_side_by_side(seed, at_scale)
+    assert side == {
+        "article": {"seed": 1, "scale": 1, "equal": True},
+        "articles": {"seed": 3, "scale": 4, "equal": False},
+    }
+    assert "| articles | 3 | 4 | **no** |" in markdown({"queries": side})
+
+
+@pytest.mark.skipif(not shutil.which("varnishd"), reason="Debian's varnish is not installed")
+def test_the_shipped_vcl_compiles_with_the_benchmarks_backend(tmp_path):
+    site = Stack(workdir=tmp_path, database_url="sqlite:///unused", port=8811)
+    site.write_backends()
+    compiled = subprocess.run(site.varnish_command("-j", "none", "-C"), capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stderr[-2000:]
+    # The include is what the benchmark wrote: a backends.vcl without the director fails to compile.
+    (tmp_path / "backends.vcl").write_text('backend app1 { .host = "127.0.0.1"; .port = "8811"; }\n')
+    assert subprocess.run(site.varnish_command("-j", "none", "-C"), capture_output=True).returncode != 0
+
+
+def test_each_run_is_written_to_its_own_file_under_bench_results():
+    seed = default_json({"when": "2026-12-03T17:16:50+00:00", "scale": False})
+    scale = default_json({"when": "2026-12-03T17:31:31+00:00", "scale": True})
+    assert (seed.parent.name, seed.name) == ("raw", "20261203T171650-seed.json")
+    assert scale.name == "20261203T173131-scale.json"
+    assert seed.parent.parent == Path(__file__).resolve().parents[2] / "bench" / "results"

@@ -31,8 +31,7 @@ def test_a_missing_page_is_a_site_page_with_search(client):
     assert 'class="site-nav"' in html and 'action="/search"' in html
     assert '<meta name="robots" content="noindex">' in html
     # A reader who reads Simplified gets the 404 page in Simplified too.
-    client.cookies["variant"] = "zh-hans"
-    assert "找不到这一页" in client.get("/no-such-page/").content.decode()
+    assert "找不到这一页" in client.get("/no-such-page/", {"variant": "zh-hans"}).content.decode()
 
 
 def test_server_error_page_is_plain_and_stands_alone():

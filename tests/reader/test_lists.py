@@ -81,8 +81,9 @@ def test_page_links_keep_the_other_parameters(client):
     make_articles(25)
     html = html_of(client, LIST, variant="zh-hans")
     assert f'rel="next" href="{LIST}?variant=zh-hans&amp;page=2"' in html
-    # The canonical address names the list, not the reader's script.
-    assert head_links(html_of(client, LIST, variant="zh-hans", page=2))["canonical"].endswith("?page=2")
+    # The canonical address names the list and the script, not the other parameters.
+    canonical = head_links(html_of(client, LIST, variant="zh-hans", page=2, utm="x"))["canonical"]
+    assert canonical.endswith("?page=2&amp;variant=zh-hans")
 
 
 def test_a_short_list_has_no_pager(client):

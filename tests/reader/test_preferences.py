@@ -67,33 +67,72 @@ def test_simplified_script_converts_the_page_and_lang_follows(client, seed):
     html = page(client, variant="zh-hans")
     assert '<html lang="zh-Hans">' in html
     assert "百模大战" in html and "百模大戰" not in html
-    # The canonical URL is the source page, whatever the reader's script.
-    assert f'<link rel="canonical" href="http://testserver{URL}">' in html
+    # Each script has its own address, canonical for it; the others are its alternates.
+    assert f'<link rel="canonical" href="http://testserver{URL}?variant=zh-hans">' in html
+    assert f'<link rel="alternate" hreflang="zh-Hant" href="http://testserver{URL}?variant=zh-hant">' in html
+    assert f'<link rel="alternate" hreflang="x-default" href="http://testserver{URL}">' in html
 
 
-def test_script_choice_persists_in_a_cookie(client, seed):
-    response = client.get(f"/reading/script/zh-hans/?next={URL}%3Fvariant%3Dzh-hant%23p-03")
+def test_the_script_is_read_from_the_url_alone(client, seed):
+    client.cookies["variant"] = "zh-hans"
+    assert '<html lang="zh-Hant">' in page(client, variant="zh-hant")
+    response = client.get(URL, {"variant": "zh-hans"})
+    assert "Cookie" not in response.get("Vary", "")
+    assert "s-maxage" in response["Cache-Control"]
+
+
+def test_the_toggle_remembers_the_choice_and_goes_to_its_address(client, seed):
+    response = client.get(f"/reading/script/zh-hans/?next={URL}%3Fvariant%3Dzh-hant%26pinyin%3D1%23p-03")
     assert response.status_code == 302
-    assert response["Location"] == f"{URL}#p-03"
+    assert response["Location"] == f"{URL}?pinyin=1&variant=zh-hans#p-03"
     assert response.cookies["variant"].value == "zh-hans"
-    assert '<html lang="zh-Hans">' in page(client)
-    client.get("/reading/script/zh-hant/")
+    # The toggle back to the source script goes to the address without `variant`.
+    response = client.get(f"/reading/script/zh-hant/?next={URL}%3Fvariant%3Dzh-hans")
+    assert response["Location"] == URL
+    assert response.cookies["variant"].value == "zh-hant"
     assert '<html lang="zh-Hant">' in page(client)
+
+
+def test_a_remembered_choice_the_url_lacks_is_a_private_redirect_to_its_address(client, seed):
+    client.get("/reading/script/zh-hans/")
+    response = client.get(URL, {"page": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}?page=1&variant=zh-hans"
+    assert "private" in response["Cache-Control"] and "s-maxage" not in response["Cache-Control"]
+    assert '<html lang="zh-Hans">' in page(client, variant="zh-hans")
+    client.get("/reading/pinyin/on/")
+    assert client.get(URL, {"variant": "zh-hans"})["Location"] == f"{URL}?variant=zh-hans&pinyin=1"
+    # What no reader reads as a page is not redirected.
+    for path in ("/api/v1/articles", "/sitemap.xml", "/robots.txt", "/reading/pinyin/off/"):
+        assert "variant=" not in client.get(path).get("Location", ""), path
+
+
+def test_links_within_the_site_keep_the_readers_choice(client, seed):
+    html = page(client, "/", variant="zh-hans", pinyin="1")
+    assert f'href="{URL}?variant=zh-hans&amp;pinyin=1"' in html
+    assert 'href="/quotes/?variant=zh-hans&amp;pinyin=1"' in html
+    # Static files, the API and fragments are left as they are.
+    assert 'href="/api/v1/docs"' in html and 'href="#main"' in html
+    article = page(client, URL, variant="zh-hans")
+    assert 'href="/companies/baichuan/?variant=zh-hans"' in article
+    assert "variant=" not in page(client, "/").split("<body>")[1].split("reading-tools")[0]
 
 
 def test_toggle_refuses_to_redirect_off_site(client):
     response = client.get("/reading/script/zh-hans/?next=https://evil.example/")
-    assert response["Location"] == "/"
+    assert response["Location"] == "/?variant=zh-hans"
     # Our own host with a path that starts `//` once answered `Location: //evil.example/`.
-    for toggle in ("/reading/script/zh-hans/", "/reading/pinyin/on/"):
+    for toggle, query in (
+        ("/reading/script/zh-hans/", "variant=zh-hans"),
+        ("/reading/pinyin/on/", "pinyin=1"),
+    ):
         response = client.get(toggle, {"next": "https://testserver//evil.example/"})
-        assert response["Location"] == "/evil.example/"
+        assert response["Location"] == f"/evil.example/?{query}"
 
 
 def test_pinyin_layer_puts_phrase_readings_over_the_text(client, seed):
     assert "<ruby>" not in page(client)
-    client.get("/reading/pinyin/on/")
-    html = page(client)
+    html = page(client, pinyin="1")
     assert "<ruby>算<rt>suàn</rt></ruby><ruby>力<rt>lì</rt></ruby>" in html
     assert 'data-state="on"' in html
 
@@ -121,9 +160,8 @@ def test_article_page_query_count_is_constant_with_notes_and_mentions(
 ):
     with django_assert_max_num_queries(12):
         page(client)
-    client.get("/reading/pinyin/on/")
     with django_assert_max_num_queries(12):
-        page(client)
+        page(client, pinyin="1")
 
 
 def test_home_page_has_lead_featured_quotes_and_landscape(client, seed, django_assert_max_num_queries):
@@ -180,9 +218,21 @@ def test_every_page_carries_opengraph_in_the_readers_script(client, seed):
     assert f"<title>{title} — 百模</title>" in html
     # Whatever the script, the page shared is the source page.
     assert f'<meta property="og:url" content="http://testserver{URL}">' in html
+    for url in ("/", "/articles/", "/landscape/", "/quotes/", "/figures/", URL, "/companies/baichuan/"):
+        head = page(client, url).split("</head>")[0]
+        assert head.count('rel="canonical"') == 1, url
+        assert all(f'hreflang="{tag}"' in head for tag in ("zh-Hant", "zh-Hans", "x-default")), url
 
 
 def test_pinyin_reads_the_summary_too(client, seed):
-    client.get("/reading/pinyin/on/")
-    summary = page(client).split('<p class="summary">')[1].split("</p>")[0]
+    summary = page(client, pinyin="1").split('<p class="summary">')[1].split("</p>")[0]
     assert "<ruby>" in summary
+
+
+def test_forms_keep_the_readers_choice(client, seed):
+    html = page(client, "/quotes/", variant="zh-hans", pinyin="1")
+    form = html.split('<form class="filters"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="variant" value="zh-hans">' in form
+    assert '<input type="hidden" name="pinyin" value="1">' in form
+    plain = page(client, "/quotes/").split('<form class="filters"')[1].split("</form>")[0]
+    assert 'name="variant"' not in plain

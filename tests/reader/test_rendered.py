@@ -122,7 +122,7 @@ def test_every_choice_is_stored_once_and_served_byte_for_byte(story, settings, d
     assert read(urls) == stored
     page = stored[urls[1][0], (("variant", "zh-hans"),)][2].decode()
     assert "百模大战一周年" in page and '<html lang="zh-Hans">' in page
-    assert 'href="/companies/jiachen/"' in page and "<svg" in page and "算力" in page
+    assert 'href="/companies/jiachen/?variant=zh-hans"' in page and "<svg" in page and "算力" in page
 
 
 def test_an_article_with_a_chinese_address_is_stored_and_served_the_same(settings, django_assert_num_queries):

@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from articles.models import Article, Paragraph, Section
 from articles.publication import article_publish_version
+from core import frontcache
+from core.frontcache import SEARCH_TAG
 from landscape.models import Alias, Company, Person
 from landscape.resources import CompanyResource
 from search.models import SearchDocument, document_key
 from search.selectors import search
 from search.services import _paragraph_document, _sync, search_rebuild
-from tests.factories import make_article, make_company, make_person, make_quote, paragraphs
+from tests.factories import make_article, make_company, make_person, make_quote, paragraphs, set_text
 
 pytestmark = pytest.mark.django_db
 
@@ -384,3 +386,76 @@ def test_a_migrate_fills_an_empty_index_and_leaves_a_filled_one_alone():
     SearchDocument.objects.filter(article=article).update(title="舊標題")
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert found("晶片") == ["舊標題"]
+
+
+def search_bans(run) -> list[frozenset[str]]:
+    """Return the front-cache bans `run()` sends that name search results, once it commits."""
+    start = len(frontcache.sent)
+    run()
+    return [tags for tags in list(frontcache.sent)[start:] if SEARCH_TAG in tags]
+
+
+def test_a_rebuild_that_changes_the_index_bans_search_once_and_one_that_changes_nothing_none(
+    seed_article, django_capture_on_commit_callbacks
+):
+    def rebuild():
+        with django_capture_on_commit_callbacks(execute=True):
+            search_rebuild()
+
+    assert search_bans(rebuild) == []
+    SearchDocument.objects.filter(kind="paragraph", anchor="p-30").update(tokens="", normalised="")
+    SearchDocument.objects.filter(kind="paragraph", anchor="p-31").delete()
+    assert search_bans(rebuild) == [frozenset({SEARCH_TAG})]
+    assert search_bans(rebuild) == []
+
+
+def test_a_repair_bans_search_even_when_no_document_changed(seed_article, django_capture_on_commit_callbacks):
+    def repair():
+        with django_capture_on_commit_callbacks(execute=True):
+            assert search_rebuild(repair=True).created == 0
+
+    assert search_bans(repair) == [frozenset({SEARCH_TAG})]
+
+
+def test_moving_a_quoted_paragraph_out_of_public_articles_bans_search_and_editing_it_does_not(
+    django_capture_on_commit_callbacks,
+):
+    article = make_article("第一段。", "第二段說算力。")
+    first, second = paragraphs(article)
+    make_quote(second, "說算力", make_person("發言人"))
+    live_anchor = second.anchor
+    draft = make_article("草稿。", status=Article.Status.DRAFT)
+
+    def save(paragraph, **fields):
+        def run():
+            with django_capture_on_commit_callbacks(execute=True):
+                for name, value in fields.items():
+                    setattr(paragraph, name, value)
+                paragraph.save()
+
+        return run
+
+    # The working copy's edits change nothing readers see: the quote points at the live paragraph.
+    assert search_bans(save(first, text="第一段改過。")) == []
+    assert search_bans(save(second, anchor="p-moved")) == []
+    (quote,) = search("說算力", types=["quote"]).hits
+    assert quote.anchor == live_anchor
+    # A quote is public with its article: moved into a draft, it leaves search.
+    assert search_bans(save(second, section=Section.objects.get(article=draft))) == [frozenset({SEARCH_TAG})]
+    assert search("說算力", types=["quote"]).hits == []
+
+
+def test_a_quote_on_words_or_a_paragraph_not_yet_published_waits_for_the_publish():
+    article = make_article("他說：理想上慢一步。")
+    speaker = make_person("王小川")
+    published = paragraphs(article)[0]
+    # Words the working copy has and readers do not yet.
+    set_text(published, "他說：理想上慢一步，算力先行。")
+    make_quote(published, "算力先行", speaker)
+    fresh = Paragraph.objects.create(section=published.section, position=5, text="新段落：開源不設限。")
+    make_quote(fresh, "開源不設限", speaker)
+    assert found("算力先行", types=["quote"]) == [] and found("開源", types=["quote"]) == []
+    publish(article)
+    assert found("算力先行", types=["quote"]) == ["王小川"]
+    (hit,) = search("開源", types=["quote"]).hits
+    assert hit.anchor == fresh.anchor and hit.url.endswith(f"#{fresh.anchor}")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from articles.models import Paragraph, Section
 from search.backends import (
+    BLOCKS_PER_READ,
     BUCKET_SHIFT,
     FTS_TABLE,
     GIN_INDEX,
@@ -62,8 +63,11 @@ def assert_sqlite_reads_the_index(windows: str, page: str) -> None:
     plan = explain(windows)
     assert f"SCAN {FTS_TABLE} VIRTUAL TABLE INDEX" in plan and ":M" in plan, plan
     assert "SEARCH search_searchdocument USING INTEGER PRIMARY KEY" in plan, plan
+    # Besides the index, only the windows' matches are scanned: numbered, counted and sorted.
     scans = [line for line in plan.splitlines() if line.startswith("SCAN ")]
-    assert all(line.startswith((f"SCAN {FTS_TABLE} ", "SCAN (subquery")) for line in scans), plan
+    allowed = (f"SCAN {FTS_TABLE} ", "SCAN (subquery", "SCAN numbered", "SCAN page")
+    assert all(line.startswith(allowed) for line in scans), plan
+    assert "SCAN search_searchdocument" not in plan, plan
     plan = explain(page)
     assert f"{FTS_TABLE}" not in page
     assert "SEARCH search_searchdocument USING INTEGER PRIMARY KEY" in plan and "SCAN " not in plan, plan
@@ -156,7 +160,7 @@ def test_a_common_word_is_answered_from_the_newest_window_of_each_type(many_docu
     results = search("普通", types=["paragraph"], limit=5)
     assert results.counts == {"paragraph": MAX_RANKED} and results.capped == {"paragraph"}
     assert results.total == MAX_RANKED and results.total_capped
-    # Every paragraph says 普通 once: ties go to reading order, within the newest 1,000 of the 5,000.
+    # Every paragraph says 普通 once: ties go to reading order, within the newest MAX_RANKED of the 5,000.
     expected = Paragraph.objects.filter(position__in=range(5000 - MAX_RANKED, 5005 - MAX_RANKED))
     assert [hit.anchor for hit in results.hits] == list(
         expected.order_by("position").values_list("anchor", flat=True)
@@ -167,10 +171,36 @@ def test_a_common_word_is_answered_from_the_newest_window_of_each_type(many_docu
 def test_postgresql_reads_buckets_newest_first_in_growing_groups():
     window = Window(query=None, first=10, last=60, size=5)
     groups = window.bucket_groups()
-    assert groups[:2] == [[60], [59, 58, 57, 56]]
-    assert [len(group) for group in groups] == [1, 4, 16, 30]
+    assert groups[:3] == [[60], [59], [58, 57, 56, 55]]
+    assert [len(group) for group in groups] == [1, 1, 4, 16, 29]
     assert [bucket for group in groups for bucket in group] == list(range(60, 9, -1))
     assert window.key_range == (10 << BUCKET_SHIFT, (61 << BUCKET_SHIFT) - 1)
+
+
+@pytest.mark.parametrize("first, last", [(10, 60), (3 << 12, (3 << 12) + 323), (4 << 12, (4 << 12) + 4095)])
+def test_each_read_names_a_few_aligned_blocks_whatever_the_span(first, last):
+    window = Window(query=None, first=first, last=last, size=5)
+    groups = window.block_groups()
+    # Blocks cover the buckets once each, newest first, each aligned to its size.
+    covered = [bucket for group in window.bucket_groups() for bucket in group]
+    assert covered == list(range(last, first - 1, -1))
+    for number, group in enumerate(groups):
+        assert 0 < len(group) <= BLOCKS_PER_READ
+        assert sum(4**level for level, _ in group) <= 4 ** max(0, number - 1)
+    # Five years of months, or a whole kind, in a handful of reads.
+    assert len(groups) <= 8
+
+
+@postgresql_only
+def test_a_documents_vector_names_every_block_it_is_in(content):
+    document = SearchDocument.objects.filter(kind="paragraph").first()
+    bucket = document.pk >> BUCKET_SHIFT
+    with connection.cursor() as cursor:
+        vector = TOKEN_VECTOR.format(tokens="tokens", id="id")
+        cursor.execute(f"SELECT {vector}::text FROM search_searchdocument WHERE id = %s", [document.pk])
+        (lexemes,) = cursor.fetchone()
+    for level in range(7):
+        assert f"'~{level}.{bucket >> 2 * level}'" in lexemes
 
 
 @sqlite_only

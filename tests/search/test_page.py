@@ -161,3 +161,11 @@ def test_a_word_found_beyond_what_search_ranks_says_so(client, monkeypatch):
     assert html.count("search-hit-paragraph") == 5
     exact = get(client, q="第1段")
     assert "共有 1 項結果" in exact and "每一類只排列" not in exact and "段落（1）" in exact
+
+
+def test_the_front_cache_may_keep_the_page_and_drops_it_with_search(client):
+    make_article("第一段說算力。")
+    for params in ({}, {"q": "算力"}, {"q": "算力", "page": "2"}):
+        response = client.get(URL, params)
+        assert response["Cache-Tags"] == "search"
+        assert "s-maxage" in response["Cache-Control"] and "public" in response["Cache-Control"]
