@@ -5,7 +5,7 @@ from django.db.models import Count, Max
 from django.urls import reverse
 
 from core.frontcache import list_tag
-from core.sitemaps import SummarisedSitemap
+from core.sitemaps import SummarisedSitemap, address_maker
 
 from .models import Article, ArticleVersion, Topic
 
@@ -20,6 +20,13 @@ class ArticleSitemap(SummarisedSitemap):
     def items(self):
         # In the articles' own order, so that a new article lands in the last file and the others stay put.
         return ArticleVersion.objects.live().only("slug", "published_at").order_by("article_id")
+
+    @cached_property
+    def _address(self):
+        return address_maker("articles:detail", "slug")
+
+    def location(self, item):
+        return self._address(item.slug)
 
     def lastmod(self, item):
         return item.published_at

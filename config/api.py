@@ -213,8 +213,12 @@ def _fields_parameter(selectable: tuple[frozenset[str], bool]) -> dict:
             f"Comma-separated fields to keep in {'each item' if paged else 'the answer'}, the rest left out: "
             f"any of {', '.join(sorted(names))} (required ones too). Leave out for all."
         ),
-        "schema": {"type": "string", "pattern": f"^(?:{choice})(?:,(?:{choice}))*$"},
-        "example": ",".join(sorted(names)[:2]),
+        # The example in the schema, as pydantic puts the filters' own: Swagger UI shows it once.
+        "schema": {
+            "type": "string",
+            "pattern": f"^(?:{choice})(?:,(?:{choice}))*$",
+            "examples": [",".join(sorted(names)[:2])],
+        },
     }
 
 

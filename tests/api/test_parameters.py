@@ -70,4 +70,4 @@ def test_fields_is_documented_on_every_endpoint_with_its_choices(client):
         for operation in operations.values():
             fields = [p for p in operation["parameters"] if p["name"] == "fields"]
             assert len(fields) == 1, path
-            assert fields[0]["schema"]["pattern"].startswith("^(?:") and fields[0]["example"], path
+            assert fields[0]["schema"]["pattern"].startswith("^(?:") and fields[0]["schema"]["examples"], path
