@@ -308,36 +308,60 @@ class FigureOut(CitedOut):
         return obj.public_product
 
 
+# The seed article, the example of every filter by article.
+ARTICLE_EXAMPLE = "one-year-after-chatgpt-hundred-model-war"
+
+
 class CompanyFilters(Schema):
     layer: Layer | None = Field(None, description="Only companies in this layer of the landscape.")
-    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code.")
+    country: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code.", examples=["CN"]
+    )
     q: QueryText | None = Field(
-        None, description="Text in the Chinese or English name or an alias, in either script."
+        None,
+        description="Text in the Chinese or English name or an alias, in either script.",
+        examples=["百川"],
     )
     ordering: ordering_type(COMPANY_ORDERINGS, "layer", LAYER_ORDER_NOTE) = "layer"
     variant: Variant | None = None
 
 
 class PersonFilters(Schema):
-    q: QueryText | None = Field(None, description="Text in a name or alias, in either script.")
-    company: SlugFilter | None = Field(None, description="Only people with a role at this company.")
+    q: QueryText | None = Field(
+        None, description="Text in a name or alias, in either script.", examples=["王"]
+    )
+    company: SlugFilter | None = Field(
+        None, description="Only people with a role at this company.", examples=["baichuan"]
+    )
     ordering: ordering_type(PERSON_ORDERINGS, "name_zh") = "name_zh"
     variant: Variant | None = None
 
 
 class QuoteFilters(PublishedBetween):
-    speaker: SlugFilter | None = Field(None, description="Slug of the person who spoke.")
-    company: SlugFilter | None = Field(None, description="Slug of the company the quote is about.")
-    article: SlugFilter | None = Field(None, description="Slug of the article it comes from.")
+    speaker: SlugFilter | None = Field(
+        None, description="Slug of the person who spoke.", examples=["wang-xiaochuan"]
+    )
+    company: SlugFilter | None = Field(
+        None, description="Slug of the company the quote is about.", examples=["baichuan"]
+    )
+    article: SlugFilter | None = Field(
+        None, description="Slug of the article it comes from.", examples=[ARTICLE_EXAMPLE]
+    )
     ordering: ordering_type(QUOTE_ORDERINGS, "-publish_at") = "-publish_at"
     variant: Variant | None = None
 
 
 class FigureFilters(PublishedBetween):
-    company: SlugFilter | None = Field(None, description="Company slug; includes its products' figures.")
-    product: SlugFilter | None = Field(None, description="Product slug.")
-    article: SlugFilter | None = Field(None, description="Slug of the article it comes from.")
-    chart_group: SlugFilter | None = Field(None, description="Chart group key, e.g. app-store-ratings.")
+    company: SlugFilter | None = Field(
+        None, description="Company slug; includes its products' figures.", examples=["openai"]
+    )
+    product: SlugFilter | None = Field(None, description="Product slug.", examples=["chatgpt"])
+    article: SlugFilter | None = Field(
+        None, description="Slug of the article it comes from.", examples=[ARTICLE_EXAMPLE]
+    )
+    chart_group: SlugFilter | None = Field(
+        None, description="Chart group key, e.g. app-store-ratings.", examples=["app-store-ratings"]
+    )
     ordering: ordering_type(FIGURE_ORDERINGS, "chart_group") = "chart_group"
     variant: Variant | None = None
 

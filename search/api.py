@@ -80,6 +80,7 @@ class SearchFilters(Schema):
         max_length=100,
         pattern=r"^[^\x00]*$",
         description="What to look for, in either script; two Chinese characters are enough.",
+        examples=["算力"],
     )
     type: HitType | None = Field(None, description="Only hits of this type.")
     variant: Variant | None = None

@@ -79,3 +79,18 @@ def test_a_future_day_finds_nothing_yet(client):
     make_article("今天的新聞。", slug="today")
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     assert slugs(client, "/api/v1/articles", published_after=tomorrow) == []
+
+
+def test_every_filter_of_every_endpoint_has_an_example(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    missing = []
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                described = parameter["schema"]
+                # A cursor is opaque: only a page's `next` is one. Choices, defaults and examples all show.
+                if parameter["in"] != "query" or parameter["name"] == "cursor":
+                    continue
+                if not (described.get("examples") or described.get("enum") or "default" in described):
+                    missing.append(f"{path} {parameter['name']}")
+    assert missing == []
