@@ -4,6 +4,7 @@ import pytest
 import schemathesis
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.seed import SEED_SLUG
 
@@ -35,12 +36,14 @@ schema = schemathesis.openapi.from_wsgi(OPENAPI_URL, DjangoTestWSGI())
 def test_generated_requests_conform_to_the_schema(case, seed):
     # A cursor is opaque and signed: only a page's `next` is one, and any other value is a documented 422
     # problem. Generated requests go without; tests/api/test_pagination.py follows real ones.
-    # `fields=` answers leave out what they were not asked for, required fields included, as its
-    # description says: tests/api/test_parameters.py checks those answers.
     if case.query:
         case.query.pop("cursor", None)
-        case.query.pop("fields", None)
-    case.call_and_validate()
+    if case.query and "fields" in case.query:
+        # A `fields=` answer leaves out what it was not asked for, required fields too, as the parameter
+        # says: every other check holds (tests/api/test_parameters.py checks what such an answer keeps).
+        case.call_and_validate(excluded_checks=[response_schema_conformance])
+    else:
+        case.call_and_validate()
 
 
 DETAIL_PATHS = [
