@@ -205,3 +205,43 @@ def test_a_command_ingest_is_recorded_in_the_article_history(tmp_path):
     versions = Version.objects.get_for_object(article)
     assert versions.count() == 1
     assert versions[0].revision.comment == "Ingested raw.txt"
+
+
+# --- Batch ingest -----------------------------------------------------------------------------------------
+
+
+def test_a_folder_and_files_are_ingested_each_on_its_own(tmp_path, seed_text):
+    week = tmp_path / "week"
+    week.mkdir()
+    (week / "週一 百模大戰.txt").write_text(seed_text, encoding="utf-8")
+    (week / "週二 壞檔.txt").write_bytes(b"\xff\xfe\x00bad")  # not UTF-8 text
+    (week / "notes.md").write_text("not an article", encoding="utf-8")  # not a raw article: left out
+    extra = tmp_path / "週三.txt"
+    extra.write_text(seed_text, encoding="utf-8")
+    before = row_counts()
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 of 3 files were refused"):
+        call_command("ingest_article", str(week), str(extra), stdout=out, stderr=err)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert "週一 百模大戰.txt: created “週一 百模大戰”" in lines[0]
+    assert lines[1].endswith("週二 壞檔.txt: refused: The file is binary (it contains NUL bytes), not text.")
+    assert "週三.txt: created “週三”" in lines[2]
+    assert "[1/3]" in err.getvalue() and "[3/3]" in err.getvalue()
+    assert set(Article.objects.values_list("title", flat=True)) >= {"週一 百模大戰", "週三"}
+    assert row_counts()[0] == before[0] + 2  # the bad file wrote nothing
+
+
+def test_a_batch_dry_run_writes_nothing_and_title_is_for_one_file(tmp_path, seed_text):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(seed_text, encoding="utf-8")
+    before = row_counts()
+    out, _ = run_command(str(tmp_path), "--dry-run")
+    assert "would create “a”" in out and "would create “b”" in out
+    assert row_counts() == before
+    with pytest.raises(CommandError, match="--title and --slug name one article"):
+        run_command(str(tmp_path), "--title", "一個標題")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CommandError, match="holds no raw article"):
+        run_command(str(empty))
