@@ -72,7 +72,7 @@ def _tags(tags: Iterable[str]) -> set[str]:
 
 def record_tag(instance) -> str:
     """The tag of one record: its model's name and primary key, `article-12`."""
-    return f"{instance._meta.model_name}-{instance.pk}"
+    return record_tag_of(type(instance), instance.pk)
 
 
 def record_tag_of(model, pk) -> str:

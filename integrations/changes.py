@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from core.frontcache import purge
 
 from .documents import Record, default_origin, public_document, record_key
-from .models import Action, ChangeEvent, FeedState, Kind
+from .models import Action, ChangeEvent, FeedState
 
 # The front cache's tag of every page of the feed (`core.frontcache`): banned by each new event.
 CHANGES_TAG = "changes"
@@ -100,11 +100,9 @@ def _record_one(record: Record) -> ChangeEvent | None:
         event = ChangeEvent.objects.create(
             kind=record.kind, object_id=record.object_id, action=action, key=key
         )
-        FeedState.objects.update_or_create(
-            kind=record.kind,
-            object_id=record.object_id,
-            defaults={"public": action != Action.UNPUBLISHED, "key": key, "digest": digest},
-        )
+        state = state or FeedState(kind=record.kind, object_id=record.object_id)
+        state.public, state.key, state.digest = action != Action.UNPUBLISHED, key, digest
+        state.save()
         deliveries_create(event)
         purge(CHANGES_TAG)
         return event
@@ -133,6 +131,3 @@ def event_document(event: ChangeEvent, origin: str) -> dict:
         "current": data is not None or event.action == Action.UNPUBLISHED,
         "data": data,
     }
-
-
-__all__ = ["Kind", "Record", "changes_note", "changes_record", "event_document"]

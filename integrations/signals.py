@@ -5,6 +5,7 @@ public document really changed. A change to a company or person also notes the l
 it and its quotes and figures, whose documents name it; a topic, the live articles filed under it.
 """
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -49,8 +50,10 @@ def _entity_records(kind: str, pk: int) -> list[Record]:
 
 @receiver(version_published, sender=ArticleVersion, dispatch_uid="changes_version_published")
 @receiver(version_withdrawn, sender=ArticleVersion, dispatch_uid="changes_version_withdrawn")
-def _version_changed(sender, version, **kwargs):
+def _version_changed(sender, version, signal, **kwargs):
     changes_note(*_article_records(version.article_id))
+    if signal is version_published and version.publish_at and version.publish_at > timezone.now():
+        _note_when_due(version.article_id, version.publish_at)
 
 
 @receiver(post_save, sender=Article, dispatch_uid="changes_article_saved")
@@ -58,25 +61,16 @@ def _article_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or (update_fields is not None and not ARTICLE_VISIBILITY_FIELDS & set(update_fields)):
         return
     changes_note(*_article_records(instance.pk))
-    if (
-        instance.status == Article.Status.SCHEDULED
-        and instance.publish_at
-        and instance.publish_at > timezone.now()
-    ):
-        _note_when_due(instance)
 
 
-def _note_when_due(article: Article) -> None:
-    """A scheduled article goes public with no save: look at it again when its time comes."""
-    from django.db import transaction
-
+def _note_when_due(article_id: int, publish_at) -> None:
+    """A version scheduled to go live does so with no save: look at its article again at that time."""
     from .tasks import record_changes
 
-    task = record_changes
-    if not task.get_backend().supports_defer:
+    if not record_changes.get_backend().supports_defer:
         return
-    due = task.using(run_after=article.publish_at)
-    transaction.on_commit(lambda: due.enqueue([[Kind.ARTICLE.value, article.pk]]))
+    due = record_changes.using(run_after=publish_at)
+    transaction.on_commit(lambda: due.enqueue([[Kind.ARTICLE.value, article_id]]))
 
 
 @receiver(post_delete, sender=Article, dispatch_uid="changes_article_deleted")

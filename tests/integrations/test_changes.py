@@ -147,6 +147,20 @@ def test_a_scheduled_article_waits_for_its_time(client, committed):
     assert ChangeEvent.objects.count() == 0
 
 
+def test_a_scheduled_article_is_looked_at_again_when_its_time_comes(committed, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    due = timezone.now() + timedelta(days=1)
+    with committed():
+        article = make_article(slug="feed-due", status=Article.Status.SCHEDULED, publish_at=due)
+    deferred = DBTaskResult.objects.filter(task_path="integrations.tasks.record_changes", run_after=due)
+    assert [task.args_kwargs["args"] for task in deferred] == [[[["article", article.pk]]]]
+
+
 def test_the_backfill_announces_what_is_public_once(client, seed):
     from django.core.management import call_command
 
