@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "reversion",
     "core",
     "exchange",
+    "images",
     "articles",
     "landscape",
     "search",
