@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 
 EDITOR = "Editor"
 CONTRIBUTOR = "Contributor"
-CONTENT_APPS = ("articles", "landscape", "integrations")
+CONTENT_APPS = ("articles", "landscape", "integrations", "images")
 
 # Contributors' permissions in the articles app; in the landscape they only get view_*.
 CONTRIBUTOR_ARTICLES = {
@@ -18,6 +18,8 @@ CONTRIBUTOR_ARTICLES = {
     "annotation": ["add", "change", "view"],
     "topic": ["view"],
 }
+# Contributors add images and describe them (alt text, credit, focal point); deleting one is an editor's.
+CONTRIBUTOR_IMAGES = {"image": ["add", "change", "view"], "imagetag": ["add", "view"]}
 
 
 def roles_sync() -> None:
@@ -30,6 +32,12 @@ def roles_sync() -> None:
     contributor.permissions.add(
         *Permission.objects.filter(content_type__app_label="articles", codename__in=wanted),
         *Permission.objects.filter(content_type__app_label="landscape", codename__startswith="view_"),
+        *Permission.objects.filter(
+            content_type__app_label="images",
+            codename__in=[
+                f"{action}_{model}" for model, actions in CONTRIBUTOR_IMAGES.items() for action in actions
+            ],
+        ),
     )
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import Sitemap
 from django.urls import include, path, register_converter, reverse
@@ -67,6 +68,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Renditions from the local media folder; with a bucket (prod.py) they are served from there instead.
+if settings.IMAGES_SERVE_RENDITIONS:
+    urlpatterns += [path(settings.MEDIA_URL.lstrip("/"), include("images.urls"))]
 
 # An unreachable database is a 503 wherever it is met, in a view or in a middleware.
 handler500 = "core.outages.server_error"

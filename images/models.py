@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+
+def original_name(instance: Image, filename: str) -> str:
+    """Name a stored original by its content, never by what the uploader called the file."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return f"images/originals/{instance.content_hash[:32]}.{extension}"
 
 
 class ImageTag(models.Model):
@@ -22,6 +29,10 @@ class ImageQuerySet(models.QuerySet):
         """Images a reader may be shown: alt text given, or marked decorative."""
         return self.filter(Q(decorative=True) | ~Q(alt_text=""))
 
+    def with_renditions(self):
+        """Images with their renditions prefetched, so `picture()` runs no query per image."""
+        return self.prefetch_related("renditions")
+
 
 class Image(models.Model):
     class Licence(models.TextChoices):
@@ -34,10 +45,12 @@ class Image(models.Model):
         OWN = "own", "Our own"
 
     title = models.CharField(max_length=200)
-    file = models.ImageField(upload_to="images/originals/", width_field="width", height_field="height")
+    # Stored without any GPS position and never served: readers and editors see renditions only.
+    file = models.ImageField(upload_to=original_name, max_length=200)
+    # Upright, as shown (EXIF orientation applied): what renditions and the focal point are measured on.
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
-    content_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    content_hash = models.CharField(max_length=64, editable=False)
     alt_text = models.CharField(
         max_length=300, blank=True, help_text="What the image shows, for readers who cannot see it."
     )
@@ -67,10 +80,22 @@ class Image(models.Model):
                 condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
                 name="image_focal_point_inside",
             ),
+            # The same file is one image, however often it is uploaded (images/services.py).
+            models.UniqueConstraint(fields=["content_hash"], name="image_unique_content"),
         ]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if not self.decorative and not self.alt_text.strip():
+            raise ValidationError(
+                {
+                    "alt_text": "Describe what the image shows for readers who cannot see it, "
+                    "or mark it decorative if it adds nothing they need."
+                }
+            )
 
 
 class Rendition(models.Model):
@@ -84,7 +109,7 @@ class Rendition(models.Model):
     file = models.FileField(upload_to="images/renditions/", max_length=200)
 
     class Meta:
-        ordering = ["image", "spec", "width", "format"]
+        ordering = ["image_id", "spec", "width", "format"]
         constraints = [
             models.UniqueConstraint(
                 fields=["image", "spec", "width", "format"], name="rendition_unique_size"

@@ -126,6 +126,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Images (images/) ---------------------------------------------------------------------------------
+# Uploaded images and their renditions: a local folder by default, an S3-compatible bucket in production
+# when IMAGES_S3_BUCKET is set (prod.py). Only renditions are ever served (images/views.py, or the bucket).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+# Files over either limit are refused on upload with a message; Pillow's decompression-bomb guard is set
+# to the same pixel count (images/apps.py).
+IMAGE_MAX_BYTES = 20 * 1024 * 1024
+IMAGE_MAX_PIXELS = 40_000_000
+# How long browsers and caches keep a rendition: its name changes whenever its pixels do.
+IMAGE_RENDITION_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# The app serves renditions (never originals) from MEDIA_ROOT under MEDIA_URL; off when a bucket does.
+IMAGES_SERVE_RENDITIONS = True
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {

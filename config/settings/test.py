@@ -1,5 +1,9 @@
 """Fast, isolated settings for the test suite (SQLite unless DATABASE_URL is set)."""
 
+import atexit
+import shutil
+import tempfile
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -10,6 +14,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+
+# Uploaded images go to a folder of the test process's own, removed when it ends.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="baimo-media-"))  # noqa: F405
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 
 # Serve static files from the app folders without a collectstatic run.
 WHITENOISE_USE_FINDERS = True

@@ -45,7 +45,7 @@ sub vcl_recv {
     # Each script and the pinyin layer have their own address (?variant=zh-hans, ?pinyin=1). A reader
     # whose remembered choice the address lacks goes to the app, which sends them to its address with a
     # private 302 (reader/preferences.py: the same test, and the same addresses left out of it).
-    if (req.url !~ "^/(api|static|sitemap|robots\.txt|healthz)" &&
+    if (req.url !~ "^/(api|static|media|sitemap|robots\.txt|healthz)" &&
         ((req.http.Cookie ~ "(^|;\s*)variant=zh-hans(;|$)" && req.url !~ "[?&]variant=") ||
          (req.http.Cookie ~ "(^|;\s*)pinyin=1(;|$)" && req.url !~ "[?&]pinyin="))) {
         return (pass);
@@ -62,8 +62,9 @@ sub vcl_hash {
 }
 
 sub vcl_backend_response {
-    # Static files carry content hashes and far-future lifetimes from WhiteNoise: kept as they say.
-    if (bereq.url ~ "^/static/") {
+    # Static files and image renditions carry content hashes and far-future lifetimes (WhiteNoise,
+    # images/views.py): kept as they say, never banned, since a change gives them a new name.
+    if (bereq.url ~ "^/(static|media/images/renditions)/") {
         if (beresp.status != 200) {
             set beresp.uncacheable = true;
             set beresp.ttl = 10s;

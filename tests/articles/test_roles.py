@@ -17,6 +17,7 @@ from reversion.models import Version
 from articles.annotations import annotation_create, annotation_resolve
 from articles.models import Annotation, Article, Paragraph, Section, Topic
 from articles.workflow import article_publish, article_return_to_draft, article_submit
+from images.models import Image
 from landscape.models import Affiliation, Company, Figure, Mention, Person, Product, Quote
 from tests.admin_support import deletion_refused_by, posted_form, recover_url
 from tests.articles.test_admin import first_paragraph
@@ -224,7 +225,7 @@ def test_an_editor_restoring_a_landscape_version_keeps_its_publication_and_slug(
 
 def test_every_versioned_admin_is_covered_by_a_restore_test():
     versioned = {model for model, ma in admin.site._registry.items() if isinstance(ma, VersionAdmin)}
-    assert versioned == {Article, Section, Paragraph, Annotation, Topic, *LANDSCAPE_VERSIONED}
+    assert versioned == {Article, Section, Paragraph, Annotation, Topic, Image, *LANDSCAPE_VERSIONED}
 
 
 @pytest.mark.parametrize("model", [Annotation, Topic], ids=lambda m: m.__name__)

@@ -14,7 +14,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import Client
 
 from articles.models import Article
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PHONE, ConsoleWatcher
@@ -61,6 +63,24 @@ def new_page(chromium):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def staff_page(new_page, live_server, django_user_model):
+    """Open a page signed in as a new staff user of `group` (a live-server test: it writes the user)."""
+
+    def open_page(username: str, group: str, viewport=PHONE):
+        user = django_user_model.objects.create_user(username, is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        client = Client()
+        client.force_login(user)
+        page = new_page(viewport=viewport)
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        )
+        return page
+
+    return open_page
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article
@@ -31,16 +29,8 @@ DROP_JS = """
 
 
 @pytest.fixture
-def editor_page(new_page, live_server, django_user_model):
-    editor = django_user_model.objects.create_user("batch-editor", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editor"))
-    client = Client()
-    client.force_login(editor)
-    page = new_page(viewport=DESKTOP)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return page
+def editor_page(staff_page):
+    return staff_page("batch-editor", "Editor", viewport=DESKTOP)
 
 
 def test_an_editor_previews_three_files_unticks_one_and_saves_the_good_one(editor_page, live_server):

@@ -1,8 +1,6 @@
 """The landscape admin in real headless Chromium: what an editor sees of an import's errors."""
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
 from django.urls import reverse
 
 from landscape.models import Company
@@ -11,16 +9,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def editor_page(new_page, live_server, fresh_seed, django_user_model):
-    user = django_user_model.objects.create_user("browser-editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editor"))
-    client = Client()
-    client.force_login(user)
-    page = new_page()  # a phone: no pointer to hover with
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return page
+def editor_page(staff_page, fresh_seed):
+    return staff_page("browser-editor", "Editor")  # a phone: no pointer to hover with
 
 
 def test_an_invalid_rows_errors_are_shown_in_the_row_without_hovering(editor_page, live_server, tmp_path):

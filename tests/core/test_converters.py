@@ -38,6 +38,7 @@ def test_the_public_routes_with_values_are_all_checked():
     assert sorted(public_patterns_with_values()) == [
         "/articles/{}/",
         "/companies/{}/",
+        "/media/images/renditions/{}",
         "/people/{}/",
         "/preview/articles/{}/",
         "/preview/articles/{}/{}/",
