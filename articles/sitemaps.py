@@ -10,6 +10,12 @@ from core.sitemaps import SummarisedSitemap, address_maker
 from .models import Article, ArticleVersion, Topic
 
 
+def _published():
+    # Published articles joined to their live versions once: what `ArticleVersion.objects.live()`
+    # selects, read from the article's side, without the version-to-article join it adds to reach them.
+    return Article.objects.published()
+
+
 class ArticleSitemap(SummarisedSitemap):
     """Every published article at its current address, modified when its live version was published."""
 
@@ -22,6 +28,11 @@ class ArticleSitemap(SummarisedSitemap):
         return ArticleVersion.objects.live().only("slug", "published_at").order_by("article_id")
 
     @cached_property
+    def summary(self) -> tuple[int, datetime | None]:
+        found = _published().aggregate(count=Count("*"), latest=Max("live_version__published_at"))
+        return found["count"], found["latest"]
+
+    @cached_property
     def _address(self):
         return address_maker("articles:detail", "slug")
 
@@ -30,6 +41,14 @@ class ArticleSitemap(SummarisedSitemap):
 
     def lastmod(self, item):
         return item.published_at
+
+    def entries(self, page: int) -> list[tuple[str, datetime]]:
+        # Two columns in one query, in `items()`'s order: no model instance for each of 50,000 rows.
+        rows = self.page_of(
+            _published().order_by("pk").values_list("live_version__slug", "live_version__published_at"), page
+        )
+        address = self._address
+        return [(address(slug), published_at) for slug, published_at in rows]
 
 
 class TopicSitemap(SummarisedSitemap):
@@ -40,7 +59,8 @@ class TopicSitemap(SummarisedSitemap):
 
     @staticmethod
     def _tagged():
-        return ArticleVersion.topics.through.objects.filter(articleversion__in=ArticleVersion.objects.live())
+        live = _published().values("live_version_id")
+        return ArticleVersion.topics.through.objects.filter(articleversion_id__in=live)
 
     def items(self):
         return (

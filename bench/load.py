@@ -8,6 +8,7 @@ as JSON. Every request looks like a cold browser's first visit: no cookies, `Acc
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -27,8 +28,13 @@ ACCEPT_ENCODING = "gzip, deflate, br"
 SEED_ARTICLE = "one-year-after-chatgpt-hundred-model-war"
 SEED_COMPANY = "openai"
 API_PAGE = 20
-# How deep the API's deep pages go: the offset the issue measures at (100,000 quotes at scale).
+# How deep the API's deep pages go: the offset the issue measures at (100,000 quotes at scale), reached
+# by following `next`; `offset` itself goes only as deep as the schema's maximum.
 DEEP_OFFSET = 90_000
+# How deep the reader's deep pages go: the page a reader following "next" from the first would reach.
+DEEP_PAGE = 400
+# What a walk to a deep page asks per request (the API's largest page).
+WALK_LIMIT = 100
 
 # The mix: a reader's and an integrator's usual requests, taken in turn on every connection.
 MIX = ("article", "api-article", "search-word", "articles")
@@ -56,6 +62,31 @@ def _last_page(base: str, path: str) -> int | None:
     return max(numbers) if numbers else None
 
 
+def _next_link(body: bytes) -> str | None:
+    found = re.search(rb'<link rel="next" href="([^"]+)">', body)
+    return html.unescape(found.group(1).decode()) if found else None
+
+
+def _deep_page(base: str, path: str) -> str | None:
+    """Page DEEP_PAGE of a list, as a reader reaches it: its last numbered page, then `rel=next` links.
+
+    Numbered pages go only so deep (`core.paging.NUMBERED_ROWS`); past them each page links to the next
+    by a cursor. A shorter list gives its last page; a list of one page, None.
+    """
+    depth = DEEP_PAGE
+    last = _last_page(base, path)
+    if last is None:
+        return None
+    at, number = f"{path}?page={last}", last
+    while number < depth:
+        status, body = fetch(base + at)
+        following = _next_link(body) if status == 200 else None
+        if following is None:
+            break
+        at, number = following, number + 1
+    return at
+
+
 def discover(base: str, *, article: str = SEED_ARTICLE, company: str = SEED_COMPANY) -> dict[str, str]:
     """Every target's path on the site at `base`, found from its pages (static names, last pages)."""
     article_path = f"/articles/{article}/"
@@ -74,11 +105,11 @@ def discover(base: str, *, article: str = SEED_ARTICLE, company: str = SEED_COMP
         "api-article": f"/api/v1/articles/{article}",
         "articles": "/articles/",
     }
-    if last := _last_page(base, "/articles/"):
-        paths["articles-deep"] = f"/articles/?page={last}"
+    if deep := _deep_page(base, "/articles/"):
+        paths["articles-deep"] = deep
     paths["quotes"] = "/quotes/"
-    if last := _last_page(base, "/quotes/"):
-        paths["quotes-deep"] = f"/quotes/?page={last}"
+    if deep := _deep_page(base, "/quotes/"):
+        paths["quotes-deep"] = deep
     paths |= {
         "company": f"/companies/{company}/",
         "search-common": "/search?q=" + quote("的"),
@@ -101,24 +132,41 @@ def _api_page(base: str, path: str) -> dict:
     return json.loads(body) if status == 200 else {}
 
 
-def _deep_api_pages(base: str, name: str, path: str) -> dict[str, str]:
-    """A list's deep pages: by `offset` (DEEP_OFFSET, or the last page of a smaller list) and by cursor.
+def _deepest_offset(base: str, path: str) -> int | None:
+    """The largest `offset` the list's schema accepts (None when it names no maximum)."""
+    status, body = fetch(base + "/api/v1/openapi.json")
+    if status != 200:
+        return None
+    operation = json.loads(body).get("paths", {}).get(path, {}).get("get", {})
+    for parameter in operation.get("parameters", []):
+        if parameter.get("name") == "offset":
+            return parameter.get("schema", {}).get("maximum")
+    return None
 
-    The cursor is the `next` the offset page gives, so both name the same place in the list.
+
+def _deep_api_pages(base: str, name: str, path: str) -> dict[str, str]:
+    """A list's deep pages: by `offset` as deep as the API takes one, and by cursor at DEEP_OFFSET.
+
+    The cursor is reached as an integrator reaches it, following `next` (pages of WALK_LIMIT) from the
+    first page to DEEP_OFFSET, or to the last page of a shorter list.
     """
     first = _api_page(base, path)
-    count, exact = first.get("count", 0), first.get("count_is_exact", True)
+    count = first.get("count", 0)  # a lower bound when capped: enough to tell a list of one page
     if count <= API_PAGE:
         return {}
-    # A capped count is a lower bound: look whether the list reaches DEEP_OFFSET.
-    offset = DEEP_OFFSET if not exact or count > DEEP_OFFSET + API_PAGE else count - 2 * API_PAGE
-    page = _api_page(base, f"{path}?offset={offset}")
-    if not page.get("items"):
-        offset = count - 2 * API_PAGE
-        page = _api_page(base, f"{path}?offset={offset}")
+    deepest = _deepest_offset(base, path)
+    offset = min(deepest if deepest is not None else DEEP_OFFSET, max(count - 2 * API_PAGE, 0))
     found = {f"{name}-deep": f"{path}?offset={offset}"}
-    if page.get("next"):
-        found[f"{name}-cursor"] = f"{path}?cursor={quote(page['next'], safe='')}"
+    cursor, walked = None, 0
+    while walked < DEEP_OFFSET:
+        page = _api_page(
+            base, f"{path}?limit={WALK_LIMIT}" + (f"&cursor={quote(cursor, safe='')}" if cursor else "")
+        )
+        if not page.get("next"):
+            break
+        cursor, walked = page["next"], walked + WALK_LIMIT
+    if cursor:
+        found[f"{name}-cursor"] = f"{path}?cursor={quote(cursor, safe='')}"
     return found
 
 

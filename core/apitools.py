@@ -1,23 +1,19 @@
 """Pieces every API router shares: problem details, pagination, ordering and the script variant."""
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from functools import reduce
 from http import HTTPStatus
-from operator import or_
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from django.core import signing
-from django.db.models import F, Model, OrderBy, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Schema
 from ninja.pagination import LimitOffsetPagination, PaginationBase
 from ninja.renderers import JSONRenderer
 from pydantic import AfterValidator, ValidationInfo, WithJsonSchema
 
+from core import keyset
 from core.variants import VARIANTS, convert
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -30,6 +26,8 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # A bound on offset keeps absurd values from reaching the database as an integer overflow.
 MAX_OFFSET = 1_000_000
+# How deep a keyset list's `offset` goes (CursorPage); deeper pages follow its cursor.
+DEEPEST_OFFSET = 1_000
 # Counting stops here: beyond, a list says "at least this many" (`count_is_exact` false), not scan it all.
 COUNT_LIMIT = 10_000
 
@@ -178,71 +176,6 @@ def capped_count(queryset: QuerySet) -> tuple[int, bool]:
     return (counted, True) if counted <= COUNT_LIMIT else (COUNT_LIMIT, False)
 
 
-_CURSOR_SALT = "core.apitools.cursor"
-_KEY = "_cursor_key_{}"
-
-
-def _ordering_terms(queryset: QuerySet) -> list[OrderBy]:
-    """Return the queryset's ordering as expressions, ending with the primary key so that it is total."""
-    terms = []
-    for item in queryset.query.order_by or queryset.model._meta.ordering:
-        if isinstance(item, str):
-            terms.append(OrderBy(F(item.removeprefix("-")), descending=item.startswith("-")))
-        else:
-            terms.append(item if isinstance(item, OrderBy) else item.asc())
-    last = terms[-1].expression if terms else None
-    if not (isinstance(last, F) and last.name in ("pk", queryset.model._meta.pk.name)):
-        terms.append(OrderBy(F("pk")))
-    return terms
-
-
-def _encode_key(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"date": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"decimal": str(value)}
-    return value
-
-
-def _decode_key(value: Any) -> Any:
-    if isinstance(value, dict):
-        ((kind, text),) = value.items()
-        return {"datetime": datetime.fromisoformat, "date": date.fromisoformat, "decimal": Decimal}[kind](
-            text
-        )
-    return value
-
-
-def _beyond(name: str, term: OrderBy, value: Any) -> Q | None:
-    """Return the condition that a row's key `name` sorts strictly after `value`, or None if none can."""
-    if value is None:
-        # Nulls sort last or first only where the ordering says so; a column it says nothing of holds none.
-        return Q(**{f"{name}__isnull": False}) if term.nulls_first else None
-    beyond = Q(**{f"{name}__{'lt' if term.descending else 'gt'}": value})
-    return beyond | Q(**{f"{name}__isnull": True}) if term.nulls_last else beyond
-
-
-def _after(terms: list[OrderBy], values: list[Any]) -> Q:
-    """Return the keyset condition: rows that sort after the row whose keys are `values`."""
-    branches, equal = [], Q()
-    for i, (term, value) in enumerate(zip(terms, values, strict=True)):
-        name = _KEY.format(i)
-        beyond = _beyond(name, term, value)
-        if beyond is not None:
-            branches.append(equal & beyond)
-        equal &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
-    if not branches:
-        return Q(pk__in=[])
-    condition = reduce(or_, branches)
-    first, value = terms[0], values[0]
-    if value is not None and first.nulls_first is None and first.nulls_last is None:
-        # Redundant with the branches, but a bound on the leading key lets an index start at the cursor.
-        condition &= Q(**{f"{_KEY.format(0)}__{'lte' if first.descending else 'gte'}": value})
-    return condition
-
-
 class CursorPage(PaginationBase):
     """Pages by `limit` and either `offset` or `cursor`: `{"count", "count_is_exact", "next", "items"}`.
 
@@ -250,6 +183,10 @@ class CursorPage(PaginationBase):
     ends with the id); `?cursor=` continues after it with a keyset condition, so a deep page costs what the
     first does. A cursor is bound to its list and ordering: any other, or a cursor altered, is a 422
     problem naming `cursor`. Counting stops at COUNT_LIMIT (`count_is_exact` false beyond).
+
+    `offset` reaches at most DEEPEST_OFFSET: the database steps over every row an offset skips, so a deep
+    one costs a scan; deeper is a 422 problem naming `offset` that points to `next` (as a search engine
+    refuses pages past its result window).
     """
 
     class Input(Schema):
@@ -262,8 +199,9 @@ class CursorPage(PaginationBase):
         offset: int = Field(
             0,
             ge=0,
-            le=MAX_OFFSET,
-            description="How many items to skip. Deep offsets cost more as they grow: follow `next` instead.",
+            json_schema_extra={"maximum": DEEPEST_OFFSET},
+            description=f"How many items to skip, at most {DEEPEST_OFFSET:,}. Deeper, follow `next` "
+            "(pass it as `cursor`): a larger offset is a 422 problem naming `offset`.",
         )
         cursor: str | None = Field(
             None,
@@ -282,60 +220,31 @@ class CursorPage(PaginationBase):
         items: list[Any]
 
     def paginate_queryset(self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any):
-        terms = _ordering_terms(queryset)
-        keyed = queryset.order_by(*terms).annotate(
-            **{_KEY.format(i): term.expression for i, term in enumerate(terms)}
-        )
+        terms = keyset.ordering_terms(queryset)
+        rows = keyset.keyed(queryset, terms)
         limit = pagination.limit
         if pagination.cursor is not None:
             if pagination.offset:
                 raise InvalidParameter("offset", "a page follows either `offset` or `cursor`, not both.")
-            values = _read_cursor(pagination.cursor, request, terms)
-            found = list(keyed.filter(_after(terms, values))[: limit + 1])
+            try:
+                values = keyset.read_cursor(pagination.cursor, request.path, terms)
+            except keyset.BadCursor as error:
+                raise InvalidParameter("cursor", str(error)) from None
+            found = list(rows.filter(keyset.after(terms, values))[: limit + 1])
         else:
-            found = list(keyed[pagination.offset : pagination.offset + limit + 1])
+            if pagination.offset > DEEPEST_OFFSET:
+                raise InvalidParameter(
+                    "offset",
+                    f"at most {DEEPEST_OFFSET:,}; to go deeper, follow `next`: pass the `next` of the page "
+                    "at that offset as `cursor`, each page costing what the first does.",
+                )
+            found = list(rows[pagination.offset : pagination.offset + limit + 1])
         items = found[:limit]
         following = None
         if len(found) > limit:
-            last = items[-1]
-            following = _write_cursor(
-                request, terms, [getattr(last, _KEY.format(i)) for i in range(len(terms))]
-            )
+            following = keyset.write_cursor(request.path, terms, keyset.key_of(items[-1], terms))
         count, exact = capped_count(queryset)
         return {"count": count, "count_is_exact": exact, "next": following, "items": items}
-
-
-def _ordering_fingerprint(terms: list[OrderBy]) -> str:
-    return hashlib.sha256(repr(terms).encode()).hexdigest()[:16]
-
-
-def _write_cursor(request: HttpRequest, terms: list[OrderBy], values: list[Any]) -> str:
-    payload = {
-        "list": request.path,
-        "order": _ordering_fingerprint(terms),
-        "keys": [_encode_key(v) for v in values],
-    }
-    return signing.dumps(payload, salt=_CURSOR_SALT, compress=True)
-
-
-def _read_cursor(cursor: str, request: HttpRequest, terms: list[OrderBy]) -> list[Any]:
-    try:
-        payload = signing.loads(cursor, salt=_CURSOR_SALT)
-    except signing.BadSignature:
-        raise InvalidParameter(
-            "cursor", "not a cursor this API gave out; start from the first page."
-        ) from None
-    if payload.get("list") != request.path or payload.get("order") != _ordering_fingerprint(terms):
-        raise InvalidParameter("cursor", "it was given for another list or ordering; use it with that one.")
-    try:
-        values = [_decode_key(value) for value in payload["keys"]]
-    except (KeyError, TypeError, ValueError, ArithmeticError):
-        raise InvalidParameter(
-            "cursor", "not a cursor this API gave out; start from the first page."
-        ) from None
-    if len(values) != len(terms):
-        raise InvalidParameter("cursor", "it was given for another list or ordering; use it with that one.")
-    return values
 
 
 # No slug holds a space, a control character (NUL cannot even reach PostgreSQL) or a slash. Written

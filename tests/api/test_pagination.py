@@ -326,3 +326,39 @@ def test_list_query_counts_do_not_grow(client, django_assert_num_queries, url, s
     following = page(client, url, limit=2)["next"]
     with django_assert_num_queries(LIST_QUERIES[url]):
         page(client, url, limit=100, cursor=following)
+
+
+# Deep offsets: the database steps over every row an offset skips; past DEEPEST_OFFSET only a cursor goes.
+@pytest.mark.parametrize("url", LISTS)
+def test_an_offset_deeper_than_the_maximum_is_a_problem_pointing_to_the_cursor(client, url):
+    from core.apitools import DEEPEST_OFFSET
+
+    assert client.get(url, {"offset": DEEPEST_OFFSET}).status_code == 200
+    for offset in (DEEPEST_OFFSET + 1, 90_000, 10**30):
+        body = problem(client, url, offset=offset)
+        assert body["errors"][0]["name"] == "offset"
+        assert "`next`" in body["detail"] and "`cursor`" in body["detail"]
+        assert f"{DEEPEST_OFFSET:,}" in body["detail"]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_the_schema_documents_the_deepest_offset(client, url):
+    from core.apitools import DEEPEST_OFFSET
+
+    operation = client.get("/api/v1/openapi.json").json()["paths"][url]["get"]
+    offset = next(parameter for parameter in operation["parameters"] if parameter["name"] == "offset")
+    assert offset["schema"]["maximum"] == DEEPEST_OFFSET
+    assert "`next`" in offset["description"] and "422" in offset["description"]
+
+
+def test_past_the_deepest_offset_a_cursor_goes_on_where_offsets_stop(client, monkeypatch):
+    from core import apitools
+
+    monkeypatch.setattr(apitools, "DEEPEST_OFFSET", 4)
+    whole = page(client, "/api/v1/quotes", limit=100)["items"]
+    assert len(whole) > 10
+    at_the_bottom = page(client, "/api/v1/quotes", limit=3, offset=4)
+    assert at_the_bottom["items"] == whole[4:7]
+    assert client.get("/api/v1/quotes", {"limit": 3, "offset": 5}).status_code == 422
+    deeper = page(client, "/api/v1/quotes", limit=3, cursor=at_the_bottom["next"])
+    assert deeper["items"] == whole[7:10]

@@ -235,32 +235,47 @@ def test_targets_through_varnish_always_come_with_the_static_file():
             parse(wrong)
 
 
-def test_deep_api_pages_reach_the_offset_the_issue_measures_and_its_cursor(monkeypatch):
+def test_deep_api_pages_go_as_deep_as_offsets_go_and_follow_next_to_the_issues_depth(monkeypatch):
+    monkeypatch.setattr(load, "DEEP_OFFSET", 300)
     pages = {
-        # 100,000 quotes, counted up to 10,000 only.
+        # 100,000 quotes, counted up to 10,000 only; each page of 100 names the next.
         "/api/v1/quotes": {"count": 10_000, "count_is_exact": False, "items": [1], "next": "c1"},
-        "/api/v1/quotes?offset=90000": {
-            "count": 10_000,
-            "count_is_exact": False,
-            "items": [1],
-            "next": "a+b/=",
-        },
-        # 45 articles, exactly: the deep pages are the last two.
+        "/api/v1/quotes?limit=100": {"next": "q1"},
+        "/api/v1/quotes?limit=100&cursor=q1": {"next": "q2"},
+        "/api/v1/quotes?limit=100&cursor=q2": {"next": "a+b/="},
+        "/api/v1/quotes?limit=100&cursor=a%2Bb%2F%3D": {"next": "too deep"},
+        # 45 articles, exactly: the deep offset is the page before the last, the cursor the last page's.
         "/api/v1/articles": {"count": 45, "count_is_exact": True, "items": [1], "next": "c2"},
-        "/api/v1/articles?offset=5": {"count": 45, "count_is_exact": True, "items": [1], "next": "z"},
+        "/api/v1/articles?limit=100": {"next": None},
         # 15 companies: one page, no deep page.
         "/api/v1/companies": {"count": 15, "count_is_exact": True, "items": [1], "next": None},
     }
-    monkeypatch.setattr(load, "_api_page", lambda base, path: pages.get(path, {}))
+    monkeypatch.setattr(load, "_api_page", lambda base, path: pages[path])
+    monkeypatch.setattr(load, "_deepest_offset", lambda base, path: 1_000)
     assert load._deep_api_pages("", "api-quotes", "/api/v1/quotes") == {
-        "api-quotes-deep": "/api/v1/quotes?offset=90000",
+        "api-quotes-deep": "/api/v1/quotes?offset=1000",
         "api-quotes-cursor": "/api/v1/quotes?cursor=a%2Bb%2F%3D",
     }
     assert load._deep_api_pages("", "api-articles", "/api/v1/articles") == {
         "api-articles-deep": "/api/v1/articles?offset=5",
-        "api-articles-cursor": "/api/v1/articles?cursor=z",
     }
     assert load._deep_api_pages("", "api-companies", "/api/v1/companies") == {}
+
+
+def test_a_deep_page_is_reached_from_the_last_numbered_page_by_next_links(monkeypatch):
+    monkeypatch.setattr(load, "DEEP_PAGE", 4)
+    pages = {
+        "/articles/": b'<a href="/articles/?page=2">2</a>',
+        "/articles/?page=2": b'<link rel="next" href="/articles/?after=a1&amp;variant=zh-hans">',
+        "/articles/?after=a1&variant=zh-hans": b'<link rel="next" href="/articles/?after=a2">',
+        "/articles/?after=a2": b"",
+    }
+    monkeypatch.setattr(load, "fetch", lambda url: (200, pages[url]))
+    assert load._deep_page("", "/articles/") == "/articles/?after=a2"
+    monkeypatch.setattr(load, "DEEP_PAGE", 3)
+    assert load._deep_page("", "/articles/") == "/articles/?after=a1&variant=zh-hans"
+    pages["/articles/"] = b"one page"
+    assert load._deep_page("", "/articles/") is None
 
 
 def test_queries_are_set_side_by_side_and_their_difference_shown():

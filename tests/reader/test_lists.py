@@ -184,3 +184,68 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_quer
     with django_assert_num_queries(queries):
         response = client.get(url)
     assert response.status_code == 200
+
+
+# Past the numbered pages (core.paging.NUMBERED_ROWS), each page links to the next and back by a cursor.
+
+
+def test_past_the_numbered_pages_next_links_lead_on_to_the_oldest_article(client, monkeypatch):
+    from core import paging
+
+    monkeypatch.setattr(paging, "NUMBERED_ROWS", 40)
+    articles = make_articles(65)
+    second = html_of(client, LIST, page=2)
+    assert "第 2／2+ 頁" in second and "共 65 篇" in second
+    assert client.get(LIST, {"page": 3}).status_code == 404
+
+    seen, address, pages = titles_in(html_of(client, LIST)), head_links(html_of(client, LIST))["next"], []
+    while address:
+        html = html_of(client, address.replace("&amp;", "&"))
+        pages.append((address, html))
+        seen += titles_in(html)
+        address = head_links(html).get("next")
+    assert seen == [article.title for article in articles]
+    address, deep = pages[-1]
+    assert "?after=" in address and "（續頁）" in deep.split("</title>")[0]
+    assert head_links(deep)["canonical"] == f"http://testserver{address}"
+    assert f'<a class="pager-first" href="{LIST}">回到第 1 頁</a>' in deep
+    assert "第 2／" not in deep and "共 65 篇" in deep
+
+    # And back: "previous" from the oldest page leads through the cursor pages to the first page.
+    back, address = [], head_links(deep)["prev"]
+    while address:
+        html = html_of(client, address.replace("&amp;", "&"))
+        back.append(titles_in(html))
+        address = head_links(html).get("prev")
+    assert back[-1] == [article.title for article in articles[:20]]
+    assert [title for titles in reversed(back) for title in titles] == seen[:60]
+
+
+def test_cursor_links_keep_the_readers_script(client, monkeypatch):
+    from core import paging
+
+    monkeypatch.setattr(paging, "NUMBERED_ROWS", 20)
+    make_articles(45)
+    following = head_links(html_of(client, LIST, variant="zh-hans"))["next"].replace("&amp;", "&")
+    assert "variant=zh-hans" in following and "after=" in following
+    assert "variant=zh-hans" in head_links(html_of(client, following))["next"]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+@pytest.mark.parametrize("name", ["list", "topic"])
+def test_a_page_reached_by_a_cursor_runs_as_many_queries_as_the_first(
+    client, django_assert_num_queries, monkeypatch, name, size
+):
+    from core import paging
+
+    monkeypatch.setattr(paging, "NUMBERED_ROWS", 20)
+    topic = Topic.objects.create(name="算力", slug="compute")
+    for article in make_articles(size + 20):
+        article.topics.add(topic)
+        publish(article)
+    url = PAGES[name][0]
+    following = head_links(html_of(client, url))["next"].replace("&amp;", "&")
+    assert "after=" in following
+    with django_assert_num_queries(PAGES[name][1]):
+        response = client.get(following)
+    assert response.status_code == 200
