@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
+
+from images.models import Image
 
 from .models import Annotation, Article, Paragraph
 
@@ -43,6 +46,33 @@ def open_todos(article_or_queryset=None):
         visibility=Annotation.Visibility.INTERNAL, status=Annotation.Status.OPEN
     )
     return todos if article_or_queryset is None else todos.filter(article=article_or_queryset)
+
+
+def _images_to_finish(article: Article) -> tuple[int, int]:
+    """Return how many image paragraphs await their file, and how many images readers would not be shown.
+
+    One query: the image paragraphs and the lead image, each with whether `Image.objects.presentable()`
+    holds it (an image without alt text, not decorative, is never shown).
+    """
+
+    def shown(field: str) -> Exists:
+        return Exists(Image.objects.presentable().filter(pk=OuterRef(field)))
+
+    placed = (
+        Paragraph.objects.filter(section__article=article, kind=Paragraph.Kind.IMAGE)
+        .annotate(shown=shown("image_id"))
+        .values_list("image_id", "shown")
+        .order_by()
+    )
+    lead = (
+        Article.objects.filter(pk=article.pk, lead_image__isnull=False)
+        .annotate(shown=shown("lead_image_id"))
+        .values_list("lead_image_id", "shown")
+        .order_by()
+    )
+    rows = list(placed.union(lead, all=True).order_by())
+    awaiting = sum(1 for image, _ in rows if image is None)
+    return awaiting, len({image for image, ok in rows if image is not None and not ok})
 
 
 def prepublish_findings(article: Article) -> list[Finding]:
@@ -76,13 +106,29 @@ def prepublish_findings(article: Article) -> list[Finding]:
         findings.append(Finding("no-summary", "no summary: lists, feeds and search engines show none"))
     if not article.slug:
         findings.append(Finding("no-slug", "no slug: the article has no address"))
-    captions = Paragraph.objects.filter(section__article=article, kind=Paragraph.Kind.CAPTION).count()
-    if captions:
+    awaiting, unpresentable = _images_to_finish(article)
+    if awaiting:
         findings.append(
             Finding(
-                "captions-without-image",
-                _plural(captions, "caption without its image", "captions without their images"),
-                captions,
+                "images-awaiting-file",
+                _plural(
+                    awaiting,
+                    "image paragraph awaiting its file (readers see its caption alone)",
+                    "image paragraphs awaiting their files (readers see their captions alone)",
+                ),
+                awaiting,
+            )
+        )
+    if unpresentable:
+        findings.append(
+            Finding(
+                "images-without-alt",
+                _plural(
+                    unpresentable,
+                    "image without alt text (readers see it once it has some or is marked decorative)",
+                    "images without alt text (readers see them once they have some or are marked decorative)",
+                ),
+                unpresentable,
             )
         )
     for _receiver, extra in prepublish_checking.send(sender=Article, article=article):

@@ -3,15 +3,18 @@
 An article's pages, documents and feeds carry `article-<pk>`; every list of articles (home, lists,
 feed, sitemap, topic pages) carries `article-list`; search results carry `search`. Publishing a version,
 taking something back from one, and an article leaving or joining the public site each ban what showed
-it. Edits of a working copy ban nothing: readers do not see them. An article scheduled for later goes
-live with no write at all: what shows it is kept only until then (`expect_change`).
+it, and so does a change to an image a live version shows (its page and document; the lists, for a
+lead image, which cards show). Edits of a working copy ban nothing: readers do not see them. An article
+scheduled for later goes live with no write at all: what shows it is kept only until then
+(`expect_change`).
 """
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from core.frontcache import SEARCH_TAG, expect_change, list_tag, purge, record_tag
+from images.models import Image, Rendition
 
 from .models import Article, ArticleVersion, Topic
 from .publication import version_published, version_withdrawn
@@ -68,3 +71,24 @@ def _article_deleted(sender, instance, **kwargs):
 def _topic_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         purge(record_tag(instance), list_tag(Topic))
+
+
+def image_article_tags(image_id: int) -> list[str]:
+    """Return the tags of what shows an image through a live version: its articles, and lists for a lead."""
+    shown = ArticleVersion.objects.live().filter(images=image_id).values_list("article_id", "lead_image_id")
+    tags = set()
+    for article_id, lead_image_id in shown:
+        tags.add(record_tag(Article(pk=article_id)))
+        if lead_image_id == image_id:
+            tags.add(list_tag(Article))
+    return sorted(tags)
+
+
+@receiver(post_save, sender=Image, dispatch_uid="frontcache_image_saved")
+@receiver(pre_delete, sender=Image, dispatch_uid="frontcache_image_deleted")
+@receiver(post_save, sender=Rendition, dispatch_uid="frontcache_rendition_saved")
+@receiver(post_delete, sender=Rendition, dispatch_uid="frontcache_rendition_deleted")
+def _image_changed(sender, instance, raw=False, **kwargs):
+    # Before an image's delete: the versions showing it lose it from their `images` with it.
+    if not raw:
+        purge(*image_article_tags(instance.pk if sender is Image else instance.image_id))

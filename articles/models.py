@@ -97,6 +97,15 @@ class Article(models.Model):
         null=True, blank=True, help_text="When the article is (or becomes) public."
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
+    # PROTECT: an image an article shows is not deleted from under it; the delete page names the article.
+    lead_image = models.ForeignKey(
+        "images.Image",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_of_articles",
+        help_text="Shown at the top of the article, on its card and as its OpenGraph image.",
+    )
 
     original_source = models.CharField(max_length=200, blank=True)
     author = models.CharField(max_length=200, blank=True)
@@ -219,6 +228,17 @@ class ArticleVersion(models.Model):
     original_source = models.CharField(max_length=200, blank=True)
     publish_at = models.DateTimeField(help_text="The article's date as readers see it.")
     topics = models.ManyToManyField(Topic, blank=True, related_name="+")
+    # Which image each place shows is frozen with the version; what the image says of itself (alt text,
+    # credit, renditions) is read live. SET_NULL: a version no working copy holds may lose a deleted image.
+    lead_image = models.ForeignKey(
+        "images.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    images = models.ManyToManyField(
+        "images.Image",
+        blank=True,
+        related_name="shown_in_versions",
+        help_text="Every image the version shows.",
+    )
     content = models.JSONField()
     published_at = models.DateTimeField(
         default=timezone.now, help_text="When this version went live: the article's date of modification."
@@ -285,13 +305,24 @@ class Section(models.Model):
 class Paragraph(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", "Text"
-        CAPTION = "caption", "Caption"
+        # The paragraph's text is the image's caption; until its `image` is attached readers see the caption
+        # alone, as an ingest gives a `(圖源:…)` line whose picture the scrape dropped. The value stays
+        # "caption": the API's closed enum carries it.
+        IMAGE = "caption", "Image (its caption until the file is attached)"
         PULL_QUOTE = "pullquote", "Pull-quote"
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="paragraphs")
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=16, choices=Kind, default=Kind.TEXT)
     text = models.TextField()
+    image = models.ForeignKey(
+        "images.Image",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="paragraphs",
+        help_text="For an image paragraph: the picture its text captions.",
+    )
     anchor = models.CharField(
         max_length=32,
         unique=True,
@@ -304,6 +335,11 @@ class Paragraph(models.Model):
 
     class Meta:
         ordering = ["section", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(image__isnull=True) | Q(kind="caption"), name="paragraph_image_only_on_image_kind"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.anchor}: {self.text[:40]}"

@@ -52,6 +52,11 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _images_shown(lead_image: int | None, paragraphs: dict[int, list[dict]]) -> list[int]:
+    shown = {p["image"] for items in paragraphs.values() for p in items if p["image"] is not None}
+    return sorted(shown | ({lead_image} if lead_image is not None else set()))
+
+
 def article_content(article: Article) -> dict:
     """Return the working copy of `article` as a version holds it, in a fixed number of queries."""
     sections = Section.objects.filter(article=article).order_by("position", "pk")
@@ -64,6 +69,7 @@ def article_content(article: Article) -> dict:
                 "position": paragraph.position,
                 "kind": paragraph.kind,
                 "text": paragraph.text,
+                "image": paragraph.image_id,
             }
         )
     notes = Annotation.objects.public().filter(article=article).order_by("paragraph_id", "start", "pk")
@@ -74,6 +80,9 @@ def article_content(article: Article) -> dict:
             "publish_at": _when(article.publish_at),
         },
         "topics": sorted(article.topics.values_list("pk", flat=True)),
+        # Which image each place shows is frozen here; the images themselves are read live.
+        "lead_image": article.lead_image_id,
+        "images": _images_shown(article.lead_image_id, paragraphs),
         "sections": [
             {
                 "id": section.pk,
@@ -117,6 +126,7 @@ def article_publish_version(article: Article, *, user=None, comment: str = "") -
     version.comment = comment[:300]
     version.save()
     version.topics.set(content["topics"])
+    version.images.set(content["images"])
     if previous is not None and previous.slug != version.slug:
         article_slug_moved(article=locked, old_slug=previous.slug, was_public=True)
     locked.live_version = version
@@ -257,6 +267,7 @@ def _version_of(article: Article, content: dict, number: int) -> ArticleVersion:
         author=article.author,
         original_source=article.original_source,
         publish_at=article.publish_at or timezone.now(),
+        lead_image_id=content.get("lead_image"),
         content=content,
         published_at=timezone.now(),
     )
@@ -277,6 +288,7 @@ def published_article(version: ArticleVersion) -> PublishedArticle:
         updated_at=version.published_at,
         edited_at=version.published_at,
         live_version=version,
+        lead_image_id=content.get("lead_image"),
     )
     paragraphs: dict[int, Paragraph] = {}
     sections = []
@@ -297,6 +309,7 @@ def published_article(version: ArticleVersion) -> PublishedArticle:
                 position=p["position"],
                 kind=p["kind"],
                 text=p["text"],
+                image_id=p.get("image"),
             )
             paragraphs[paragraph.pk] = paragraph
             section.published_paragraphs.append(paragraph)

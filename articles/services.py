@@ -88,10 +88,15 @@ def _article_create(result: IngestResult, *, raw_text: str, title: str, slug: st
             article=article, position=section_index, heading=section_result.heading or ""
         )
         for paragraph_index, paragraph_result in enumerate(section_result.paragraphs):
+            # A `(圖源:…)` caption becomes an image paragraph awaiting its file (the scrape dropped the
+            # picture); the pre-publish check lists it, and readers see the caption alone until it comes.
+            # The ingest's 圖片來源 line stays the article's `image_credit`: the credit of every image
+            # attached later that has none of its own.
+            kind = Paragraph.Kind.IMAGE if paragraph_result.kind == "caption" else Paragraph.Kind.TEXT
             paragraphs[(section_index, paragraph_index)] = Paragraph.objects.create(
                 section=section,
                 position=paragraph_index,
-                kind=paragraph_result.kind,
+                kind=kind,
                 text=paragraph_result.text,
             )
     Annotation.objects.bulk_create(
@@ -127,6 +132,10 @@ def _warning_body(warning: IngestWarning) -> str:
         lines.append(f"Proposed text: `{warning.proposal}`")
     elif warning.guess:
         lines.append(f"Unconfirmed best guess: `{warning.guess}`")
+    if warning.partial and warning.partial != warning.proposal:
+        lines.append(f"What the surviving bytes prove (□ = lost): `{warning.partial}`")
+    if warning.alternatives:
+        lines.append("Other readings: " + ", ".join(f"`{reading}`" for reading in warning.alternatives))
     if warning.original and warning.original != warning.excerpt:
         lines.append(f"As ingested: `{warning.original}`")
     return "\n\n".join(lines)

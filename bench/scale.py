@@ -235,7 +235,7 @@ def _insert_chunk(numbers: range, spec: ScaleSpec, corpus: Corpus, pools: dict, 
                     Paragraph(
                         section=section,
                         position=place,
-                        kind=Paragraph.Kind.CAPTION if caption else Paragraph.Kind.TEXT,
+                        kind=Paragraph.Kind.IMAGE if caption else Paragraph.Kind.TEXT,
                         text=corpus.words(8, 24) if caption else corpus.words(40, 180),
                         anchor=anchors.new("p"),
                     )

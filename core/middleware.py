@@ -153,8 +153,12 @@ def _without_trailing_slash(request: HttpRequest) -> str | None:
 
 
 def _conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Add the validators and cache headers; Django answers 304 (or 412) when the request's match."""
-    set_response_etag(response)
+    """Add the validators and cache headers; Django answers 304 (or 412) when the request's match.
+
+    A view that knows its body's validator (a stored document) sets the ETag itself; others are hashed.
+    """
+    if not response.has_header("ETag"):
+        set_response_etag(response)
     since, ambiguous = _served_since(request, response["ETag"])
     response["Last-Modified"] = http_date(since)
     patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)

@@ -12,6 +12,11 @@ in those places (prepared as the ORM prepares them) and runs the SQL through the
 it is counted, logged and wrapped like any query, and converts the row with the compiler's own converters.
 What differs from call to call must be a named value or part of `key`; anything else is fixed at the first
 call. A value the ORM does not pass as a parameter of its own is refused at once, never run wrongly.
+
+On PostgreSQL the SQL is also prepared on the server (psycopg's `prepare=True`, with its parameters bound
+on the server for this query alone; Django binds them on the client elsewhere): PostgreSQL plans it once
+per connection rather than on every call, which for the stored article page took longer than running it.
+A connection pooler in transaction mode (PgBouncer before 1.21) would need `prepare` off.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -43,18 +49,26 @@ class PreparedQuery:
         compiled = self._compiled.get((using, key))
         if compiled is None:
             compiled = self._compiled[(using, key)] = self._compile(key, connection)
-        compiler, sql, params, places = compiled
+        compiler, sql, params, places, converters = compiled
         params = list(params)
         for name, at in places.items():
             value = self._prepare(connection, name, values[name])
             for index in at:
                 params[index] = value
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        return tuple(next(iter(compiler.results_iter(results=[[row]]))))
+        if converters is None:
+            return tuple(next(iter(compiler.results_iter(results=[[row]]))))
+        row = list(row)
+        for at, (convert, expression) in converters:
+            value = row[at]
+            for converter in convert:
+                value = converter(value, expression, connection)
+            row[at] = value
+        return tuple(row)
 
     def _prepare(self, connection, name: str, value):
         if self.types[name] is datetime:
@@ -72,7 +86,12 @@ class PreparedQuery:
             places[name] = [index for index, param in enumerate(params) if param == prepared]
             if not places[name]:
                 raise ValueError(f"The prepared query does not pass {name!r} as a parameter of its own")
-        return compiler, sql, tuple(params), places
+        # The converters the ORM would apply to each column, found once (None: let the ORM convert).
+        fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
+        converters = None
+        if not compiler.has_composite_fields(fields):
+            converters = list(compiler.get_converters(fields).items())
+        return compiler, sql, tuple(params), places, converters
 
     @staticmethod
     def _sentinel(name: str, kind: type):
@@ -85,3 +104,34 @@ class PreparedQuery:
     def clear(self) -> None:
         """Forget what was compiled (after a schema change, in tests)."""
         self._compiled.clear()
+
+
+def _cursor(connection):
+    """Return a cursor of `connection`, wrapped as Django wraps cursors; on PostgreSQL, one that prepares."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None), which `prepare=True` cannot override; its own
+        # cursors bind on the client and never prepare, so a threshold no count reaches changes only this.
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor()(raw))
+
+
+_NEVER_BY_COUNT = 2**31 - 1
+
+
+@cache
+def _preparing_cursor() -> type:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """A cursor that binds its parameters on the server and prepares every statement it runs."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor

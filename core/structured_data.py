@@ -27,7 +27,36 @@ def _publisher(request: HttpRequest) -> dict:
     }
 
 
-def article_json_ld(article, request: HttpRequest, *, topics) -> dict:
+def image_data(request: HttpRequest, shown) -> dict | None:
+    """Return what OpenGraph and JSON-LD say of a shown picture (its `src`, size, alt text, credit)."""
+    if shown is None:
+        return None
+    return {
+        "url": request.build_absolute_uri(shown.src),
+        "width": shown.width,
+        "height": shown.height,
+        "alt": shown.alt,
+        "credit": shown.credit,
+    }
+
+
+def image_object(request: HttpRequest, image: dict) -> dict:
+    """Return an ImageObject from an image's `url`, `width`, `height` and optional `alt`, `credit`."""
+    data = {
+        "@type": "ImageObject",
+        "url": request.build_absolute_uri(image["url"]),
+        "width": image["width"],
+        "height": image["height"],
+    }
+    if image.get("alt"):
+        data["caption"] = image["alt"]
+    if image.get("credit"):
+        data["creditText"] = image["credit"]
+    return data
+
+
+def article_json_ld(article, request: HttpRequest, *, topics, image: dict | None = None) -> dict:
+    """Return the NewsArticle of an article; `image` (url, width, height) is its picture, else the logo."""
     url = request.build_absolute_uri(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -40,7 +69,11 @@ def article_json_ld(article, request: HttpRequest, *, topics) -> dict:
         "datePublished": article.publish_at,
         "dateModified": article.updated_at,
         "publisher": _publisher(request),
-        "image": [request.build_absolute_uri(static("img/baimo-logo.svg"))],
+        "image": (
+            [image_object(request, image)]
+            if image
+            else [request.build_absolute_uri(static("img/baimo-logo.svg"))]
+        ),
         "keywords": [topic.name for topic in topics],
     }
     if article.author or article.original_source:
@@ -52,7 +85,7 @@ def article_json_ld(article, request: HttpRequest, *, topics) -> dict:
     return data
 
 
-def organization_json_ld(company, request: HttpRequest) -> dict:
+def organization_json_ld(company, request: HttpRequest, *, logo: dict | None = None) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Organization",
@@ -70,10 +103,12 @@ def organization_json_ld(company, request: HttpRequest) -> dict:
         data["foundingDate"] = str(company.founded)
     if company.country:
         data["address"] = {"@type": "PostalAddress", "addressCountry": company.country}
+    if logo:
+        data["logo"] = image_object(request, logo)
     return data
 
 
-def person_json_ld(person, request: HttpRequest) -> dict:
+def person_json_ld(person, request: HttpRequest, *, portrait: dict | None = None) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Person",
@@ -83,6 +118,8 @@ def person_json_ld(person, request: HttpRequest) -> dict:
     }
     if person.name_en:
         data["alternateName"] = person.name_en
+    if portrait:
+        data["image"] = image_object(request, portrait)
     # Only organisations with a published page: an unpublished company is never named here.
     affiliations = [a for a in person.affiliations.all() if a.public_company]
     if affiliations:

@@ -2,16 +2,18 @@
 
 Noting is cheap and generous (`changes_note`); the task that follows records an event only where the
 public document really changed. A change to a company or person also notes the live articles that mention
-it and its quotes and figures, whose documents name it; a topic, the live articles filed under it.
+it and its quotes and figures, whose documents name it; a topic, the live articles filed under it; an
+image or its renditions, the live articles, companies and people whose documents show it.
 """
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, Topic
 from articles.publication import version_published, version_withdrawn
+from images.models import Image, Rendition
 from landscape.models import Affiliation, Alias, Company, Figure, LiveMention, Person, Product, Quote
 
 from .changes import changes_note
@@ -117,3 +119,26 @@ def _topic_changed(sender, instance, raw=False, **kwargs):
         return
     articles = ArticleVersion.objects.live().filter(topics=instance).values_list("article_id", flat=True)
     changes_note(*(Record(Kind.ARTICLE, pk) for pk in articles))
+
+
+def _image_records(image_id: int) -> list[Record]:
+    articles = ArticleVersion.objects.live().filter(images=image_id).values_list("article_id", flat=True)
+    companies = Company.objects.filter(logo=image_id).values_list("pk", flat=True)
+    people = Person.objects.filter(portrait=image_id).values_list("pk", flat=True)
+    return [
+        *(Record(Kind.ARTICLE, pk) for pk in articles),
+        *(Record(Kind.COMPANY, pk) for pk in companies),
+        *(Record(Kind.PERSON, pk) for pk in people),
+    ]
+
+
+@receiver(post_save, sender=Image, dispatch_uid="changes_image_saved")
+@receiver(pre_delete, sender=Image, dispatch_uid="changes_image_deleted")
+@receiver(post_save, sender=Rendition, dispatch_uid="changes_rendition_saved")
+@receiver(post_delete, sender=Rendition, dispatch_uid="changes_rendition_deleted")
+def _image_changed(sender, instance, raw=False, **kwargs):
+    # Before an image's delete: the versions showing it lose it from their `images` with it.
+    if not raw:
+        records = _image_records(instance.pk if sender is Image else instance.image_id)
+        if records:
+            changes_note(*records)

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from articles.admin.sections import image_thumbnail
 from articles.models import Article
 from core.conflicts import EditConflictMixin
 from core.deletion import RecoverableDeletionMixin
@@ -88,8 +89,14 @@ class CompanyAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMix
     list_filter = ["layer", "published", "country"]
     search_fields = ["name_zh", "name_en", "slug", "aliases__name"]
     prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["logo"]
+    readonly_fields = ["logo_thumbnail"]
     inlines = [CompanyAliasInline, ProductInline]
     actions = [make_published, make_unpublished]
+
+    @admin.display(description="Logo as chosen")
+    def logo_thumbnail(self, company):
+        return image_thumbnail(company.logo if company.logo_id else None)
 
 
 @admin.register(Person)
@@ -99,8 +106,14 @@ class PersonAdmin(EditConflictMixin, RecoverableDeletionMixin, ExchangeAdminMixi
     list_filter = ["published", "affiliations__company__layer"]
     search_fields = ["name_zh", "name_en", "slug", "aliases__name"]
     prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["portrait"]
+    readonly_fields = ["portrait_thumbnail"]
     inlines = [PersonAliasInline, AffiliationInline]
     actions = [make_published, make_unpublished]
+
+    @admin.display(description="Portrait as chosen")
+    def portrait_thumbnail(self, person):
+        return image_thumbnail(person.portrait if person.portrait_id else None)
 
 
 @admin.register(Alias)

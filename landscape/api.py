@@ -24,6 +24,7 @@ from core.apitools import (
     ordering_type,
 )
 from core.frontcache import cache_tags, list_tag, record_tag
+from images.renditions import picture_document
 
 from .models import Company, Figure, Person, Product, Quote
 from .selectors import (
@@ -35,6 +36,7 @@ from .selectors import (
     published_people,
     published_people_in_full,
     published_quotes,
+    shown_image,
 )
 
 router = Router(tags=["landscape"])
@@ -92,6 +94,46 @@ IdPath = Path(..., ge=1, le=MAX_ID, description="The object's `id`, as lists giv
 
 def _url(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
+
+
+class RenditionOut(Schema):
+    url: str
+    width: int
+    height: int
+    format: str = Field(description="`avif`, `webp`, `jpeg` or `png`.")
+    mime: str
+
+
+class ImageOut(Schema):
+    """An image as a page shows it in one role, with every rendition made of it for that role."""
+
+    role: str = Field(description="`lead`, `inline`, `logo` or `portrait`: the shape it is cut to.")
+    url: str = Field(description="The largest JPEG or PNG rendition: the one every client can show.")
+    width: int
+    height: int
+    mime: str
+    alt: ScriptText = Field(description="What the image shows; empty for a decorative image.")
+    decorative: bool
+    caption: ScriptText
+    credit: ScriptText
+    source_url: str
+    licence: str
+    licence_label: str
+    renditions: list[RenditionOut] = Field(description="Every size and format made, smallest first.")
+
+
+def image_out(request: HttpRequest, document: dict | None) -> dict | None:
+    """Return a `picture_document` with absolute addresses, as `ImageOut` serves it."""
+    if document is None:
+        return None
+    return {
+        **document,
+        "url": request.build_absolute_uri(document["url"]),
+        "renditions": [
+            {**rendition, "url": request.build_absolute_uri(rendition["url"])}
+            for rendition in document["renditions"]
+        ],
+    }
 
 
 class CompanyRef(Schema):
@@ -177,8 +219,13 @@ class AffiliatedPerson(Schema):
 
 class CompanyDetail(CompanySummary):
     summary: ScriptText
+    logo: ImageOut | None = Field(description="The company's logo, square; null when it has none.")
     products: list[ProductOut]
     people: list[AffiliatedPerson] = Field(description="Published people with a role at the company.")
+
+    @staticmethod
+    def resolve_logo(obj: Company, context) -> dict | None:
+        return image_out(context["request"], picture_document(obj.logo, "logo"))
 
     @staticmethod
     def resolve_products(obj: Company) -> list:
@@ -227,7 +274,12 @@ class AffiliationOut(Schema):
 
 class PersonDetail(PersonSummary):
     bio: ScriptText
+    portrait: ImageOut | None = Field(description="The person's portrait, square; null when there is none.")
     affiliations: list[AffiliationOut]
+
+    @staticmethod
+    def resolve_portrait(obj: Person, context) -> dict | None:
+        return image_out(context["request"], picture_document(obj.portrait, "portrait"))
 
     @staticmethod
     def resolve_affiliations(obj: Person) -> list:
@@ -241,18 +293,18 @@ class CitedOut(Schema):
     paragraph: str = Field(description="Anchor of the paragraph it comes from.")
     url: str = Field(description="The paragraph on the website.")
 
-    # Read from the live paragraph the selectors join (`paragraph.live_place`): what readers see.
+    # Read from the live paragraph the selectors join (`live`): what readers see.
     @staticmethod
     def resolve_article(obj):
-        return obj.paragraph.live_place.version
+        return obj.live.version
 
     @staticmethod
     def resolve_paragraph(obj) -> str:
-        return obj.paragraph.live_place.anchor
+        return obj.live.anchor
 
     @staticmethod
     def resolve_url(obj, context) -> str:
-        return _url(context, obj.paragraph.live_place.get_absolute_url())
+        return _url(context, obj.live.get_absolute_url())
 
 
 class QuoteOut(CitedOut):
@@ -387,7 +439,9 @@ def list_companies(request: HttpRequest, filters: Query[CompanyFilters]):
 def get_company(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
     """Return a published company with its aliases, products and people."""
     company = get_or_404(
-        published_companies_in_full(), f"No published company has the slug {slug!r}.", slug=slug
+        published_companies_in_full().prefetch_related(shown_image("logo")),
+        f"No published company has the slug {slug!r}.",
+        slug=slug,
     )
     # Its aliases, products and roles ban the company's tag; the people's names theirs.
     cache_tags(request, record_tag(company), list_tag(Person))
@@ -406,7 +460,11 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]):
 @router.get("/people/{slug}", response={200: PersonDetail, **DETAIL_ERRORS}, summary="Get a person")
 def get_person(request: HttpRequest, slug: str = SlugPath, variant: Query[Variant | None] = None):
     """Return a published person with their aliases and affiliations."""
-    person = get_or_404(published_people_in_full(), f"No published person has the slug {slug!r}.", slug=slug)
+    person = get_or_404(
+        published_people_in_full().prefetch_related(shown_image("portrait")),
+        f"No published person has the slug {slug!r}.",
+        slug=slug,
+    )
     cache_tags(request, record_tag(person), list_tag(Company))
     return person
 

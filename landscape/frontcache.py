@@ -5,14 +5,16 @@ lists carry the list tag (`quote-list`). A change bans the record's own tag, its
 page shows it on (a quote is on its speaker's and company's pages, a figure's chart on its article's),
 and search. Article pages carry the tags of the entities they link to, so renaming or unpublishing a
 company drops them too. A mention taken back from a live version leaves its entity's page (the articles
-citing it) as well as the article's.
+citing it) as well as the article's. A change to an image bans the pages of the companies and people
+showing it as their logo or portrait.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
 from articles.models import Article, ArticleVersion, Paragraph
 from articles.publication import version_withdrawn
 from core.frontcache import SEARCH_TAG, list_tag, purge, record_tag
+from images.models import Image, Rendition
 
 from .models import Affiliation, Alias, Company, Figure, Person, Product, Quote
 
@@ -69,3 +71,21 @@ def _version_withdrawn(sender, version, **kwargs):
 version_withdrawn.connect(
     _version_withdrawn, sender=ArticleVersion, dispatch_uid="frontcache_mentions_withdrawn"
 )
+
+
+def image_entity_tags(image_id: int) -> list[str]:
+    """Return the tags of the companies and people whose logo or portrait the image is."""
+    companies = Company.objects.filter(logo=image_id).values_list("pk", flat=True)
+    people = Person.objects.filter(portrait=image_id).values_list("pk", flat=True)
+    return [record_tag(Company(pk=pk)) for pk in companies] + [record_tag(Person(pk=pk)) for pk in people]
+
+
+def _image_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        purge(*image_entity_tags(instance.pk if sender is Image else instance.image_id))
+
+
+post_save.connect(_image_changed, sender=Image, dispatch_uid="frontcache_image_entities_saved")
+pre_delete.connect(_image_changed, sender=Image, dispatch_uid="frontcache_image_entities_deleted")
+post_save.connect(_image_changed, sender=Rendition, dispatch_uid="frontcache_rendition_entities_saved")
+post_delete.connect(_image_changed, sender=Rendition, dispatch_uid="frontcache_rendition_entities_deleted")

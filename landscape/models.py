@@ -77,6 +77,10 @@ class Company(Publishable, models.Model):
     founded = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Year founded.")
     website = models.URLField(blank=True)
     summary = models.TextField(blank=True)
+    # PROTECT: an image a page shows is not deleted from under it; the delete page names the company.
+    logo = models.ForeignKey(
+        "images.Image", on_delete=models.PROTECT, null=True, blank=True, related_name="logo_of_companies"
+    )
     published = models.BooleanField(default=False, db_index=True)
 
     objects = PublishableManager()
@@ -106,6 +110,9 @@ class Person(Publishable, models.Model):
     name_en = models.CharField("English name", max_length=100, blank=True)
     slug = models.SlugField(max_length=100, unique=True)
     bio = models.TextField(blank=True)
+    portrait = models.ForeignKey(
+        "images.Image", on_delete=models.PROTECT, null=True, blank=True, related_name="portrait_of_people"
+    )
     published = models.BooleanField(default=False, db_index=True)
 
     objects = PublishableManager()
@@ -358,6 +365,15 @@ class Quote(models.Model):
     speaker_role = models.CharField(max_length=200, blank=True, help_text="The speaker's role at the time.")
     occasion = models.CharField(max_length=200, blank=True)
     paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="quotes")
+    # The paragraph as the live version holds it, joined on the same column (no column of its own): lists
+    # reach the live title, slug and anchor in one join instead of two through the working copy.
+    live = models.ForeignObject(
+        "LiveParagraph",
+        on_delete=models.DO_NOTHING,
+        from_fields=["paragraph"],
+        to_fields=["paragraph"],
+        related_name="+",
+    )
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes"
     )
@@ -440,6 +456,14 @@ class Figure(models.Model):
         Product, on_delete=models.PROTECT, null=True, blank=True, related_name="figures"
     )
     paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="figures")
+    # As for a quote: the live paragraph, joined on `paragraph_id`.
+    live = models.ForeignObject(
+        "LiveParagraph",
+        on_delete=models.DO_NOTHING,
+        from_fields=["paragraph"],
+        to_fields=["paragraph"],
+        related_name="+",
+    )
     chart_group = models.SlugField(
         max_length=64,
         blank=True,

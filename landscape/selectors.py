@@ -9,12 +9,14 @@ an entity's mentions) is read from live versions (`LiveParagraph`, `LiveMention`
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from articles.models import Article, ArticleVersion, Paragraph
 from core.variants import VARIANTS, convert
+from images.models import Image
 
 from .charts import chart_data_rows, chart_title, render_bar_chart
 from .models import (
@@ -30,8 +32,8 @@ from .models import (
     Quote,
 )
 
-# How a quote or figure reaches the live paragraph it cites.
-LIVE = "paragraph__live_place__"
+# How a quote or figure reaches the live paragraph it cites (`live`, joined on its paragraph's id).
+LIVE = "live__"
 # Newest article first, then the article's reading order, then the row: the order of every cited list.
 CITED_ORDER = (
     *(
@@ -60,25 +62,47 @@ def landscape_layers() -> dict[str, Layer]:
     return layers
 
 
-def live_cited(cited: QuerySet) -> QuerySet:
+# What a cited row leaves unread of its live paragraph: the text, the version's document.
+CITED_UNREAD = frozenset({f"{LIVE}text", f"{LIVE}version__content", f"{LIVE}version__withdrawn"})
+
+
+def _fields_along(model, paths: Iterable[str], unread: frozenset[str]) -> list[str]:
+    """Name every column of `model` and of the rows it joins along `paths`, less those `unread` names.
+
+    `only()` with these names stands for `defer(*unread)`, which Django refuses on a join through a
+    relation without a column of its own (`live`).
+    """
+    names = [field.name for field in model._meta.concrete_fields]
+    for path in paths:
+        joined, prefix = model, ""
+        for part in path.split("__"):
+            joined, prefix = joined._meta.get_field(part).related_model, f"{prefix}{part}__"
+            names += [f"{prefix}{field.name}" for field in joined._meta.concrete_fields]
+    return [name for name in dict.fromkeys(names) if name not in unread]
+
+
+def live_cited(cited: QuerySet, *related: str) -> QuerySet:
     """Keep the quotes or figures whose paragraph the live version of a published article holds.
 
-    Each comes with that live paragraph (`paragraph.live_place`) and its version, which give the title,
-    slug and anchor readers see; one whose paragraph the live version lacks would link to nothing.
+    Each comes with the rows named by `related` (joined), and with that live paragraph (`live`) and its
+    version, which give the title, slug and anchor readers see; one whose paragraph the live version
+    lacks would link to nothing. The live paragraph is joined on the row's own paragraph column, not
+    through the working copy's paragraph: one join fewer, a third of the planning time at scale.
     """
+    joined = (*related, f"{LIVE}version")
     return (
         cited.filter(**{f"{LIVE}article__in": Article.objects.published()})
-        .select_related(f"{LIVE}version")
-        .defer("paragraph__text", f"{LIVE}text", f"{LIVE}version__content", f"{LIVE}version__withdrawn")
+        .select_related(*joined)
+        .only(*_fields_along(cited.model, joined, CITED_UNREAD))
     )
 
 
 def _live_quotes() -> QuerySet[Quote]:
-    return live_cited(Quote.objects.select_related("speaker", "company"))
+    return live_cited(Quote.objects.all(), "speaker", "company")
 
 
 def _live_figures() -> QuerySet[Figure]:
-    return live_cited(Figure.objects.select_related("company", "product__company"))
+    return live_cited(Figure.objects.all(), "company", "product__company")
 
 
 def articles_mentioning(*, company: str | None = None, person: str | None = None) -> QuerySet:
@@ -108,6 +132,14 @@ def cited_paragraphs(**entity) -> QuerySet[LiveParagraph]:
     )
 
 
+def shown_image(field: str) -> Prefetch:
+    """Prefetch the image a record shows in `field` with its renditions; one a reader may not see is None.
+
+    Two queries for any number of records, none when no record has an image.
+    """
+    return Prefetch(field, queryset=Image.objects.presentable().with_renditions())
+
+
 def company_profile(*, slug: str) -> dict | None:
     """Return a published company with everything its page shows, or None when none such is public.
 
@@ -116,7 +148,11 @@ def company_profile(*, slug: str) -> dict | None:
     """
     company = (
         Company.objects.published()
-        .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("kind", "name")), "aliases")
+        .prefetch_related(
+            Prefetch("products", queryset=Product.objects.order_by("kind", "name")),
+            "aliases",
+            shown_image("logo"),
+        )
         .filter(slug=slug)
         .first()
     )
@@ -146,6 +182,7 @@ def person_profile(*, slug: str) -> dict | None:
         .prefetch_related(
             Prefetch("affiliations", queryset=Affiliation.objects.public().select_related("company")),
             "aliases",
+            shown_image("portrait"),
         )
         .filter(slug=slug)
         .first()
@@ -166,18 +203,27 @@ def _first(rows: QuerySet, name: str, size: int) -> dict:
     return {name: found[:size], f"more_{name}": len(found) > size}
 
 
+def _quoted(field: str) -> Q:
+    """Match the speakers or companies (`field` of a quote) with at least one public quote.
+
+    Those with no quote at all are left out by an index lookup. For the others the first public quote is
+    looked for as a subquery per row, which stops at the first it finds; an `Exists` instead is planned
+    as one join that hashes every published article, 11 ms at 10,000 articles for a handful of speakers.
+    """
+    quotes = Quote.objects.filter(**{field: OuterRef("pk")})
+    first_public = live_cited(quotes).order_by().values("pk")[:1]
+    return Q(Exists(quotes)) & Q(IsNull(Subquery(first_public), False))
+
+
 def quote_filter_choices() -> dict:
     """Return what the quote list's filter may name: speakers and companies with public quotes, articles.
 
     Speakers and companies are chosen from a list, as many as the landscape holds; articles are named by
     their live slug only (a link from a quote), so the filter never lists every article.
     """
-    public_quotes = _live_quotes()
     return {
-        "speakers": Person.objects.published().filter(Exists(public_quotes.filter(speaker=OuterRef("pk")))),
-        "companies": Company.objects.published()
-        .filter(Exists(public_quotes.filter(company=OuterRef("pk"))))
-        .order_by("name_zh"),
+        "speakers": Person.objects.published().filter(_quoted("speaker")),
+        "companies": Company.objects.published().filter(_quoted("company")).order_by("name_zh"),
         "articles": ArticleVersion.objects.live().defer("content", "withdrawn"),
     }
 
@@ -237,7 +283,7 @@ def figure_charts(figures: QuerySet[Figure]) -> list[Chart]:
         groups.setdefault(figure.chart_group, []).append(figure)
     charts = []
     for group, members in groups.items():
-        cited = members[0].paragraph.live_place
+        cited = members[0].live
         charts.append(
             _chart(group, members, source_url=cited.get_absolute_url(), source_title=cited.version.title)
         )
@@ -273,7 +319,7 @@ def charts_for_paragraphs(paragraphs: Iterable[Paragraph]) -> dict[str, SafeStri
     for (paragraph_id, group), members in groups.items():
         i = position[paragraph_id]
         following = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
-        host = following if following and following.kind == Paragraph.Kind.CAPTION else paragraphs[i]
+        host = following if following and following.kind == Paragraph.Kind.IMAGE else paragraphs[i]
         source = members[0].paragraph
         chart = _chart(
             group, members, source_url=source.get_absolute_url(), source_title=source.section.article.title

@@ -4,7 +4,8 @@ from django.shortcuts import render
 from articles.models import Article
 from core.frontcache import cache_tags, list_tag, record_tag
 from core.paging import page_or_404
-from core.structured_data import json_ld_script, organization_json_ld, person_json_ld
+from core.structured_data import image_data, json_ld_script, organization_json_ld, person_json_ld
+from images.renditions import picture
 
 from .forms import QuoteFilterForm
 from .models import Company, Figure, Person, Product, Quote
@@ -36,7 +37,10 @@ def company_detail(request, slug):
         raise Http404("No published company has this slug.")
     cache_tags(request, record_tag(context["company"]))
     context["page"] = page_or_404(request, context.pop("cited"), per_page=CITED_PER_PAGE)
-    context["json_ld"] = json_ld_script(organization_json_ld(context["company"], request))
+    company = context["company"]
+    context["logo"] = picture(company.logo, "logo")
+    context["og_image"] = image_data(request, context["logo"])
+    context["json_ld"] = json_ld_script(organization_json_ld(company, request, logo=context["og_image"]))
     return render(request, "landscape/company_detail.html", context)
 
 
@@ -47,7 +51,10 @@ def person_detail(request, slug):
         raise Http404("No published person has this slug.")
     cache_tags(request, record_tag(context["person"]))
     context["page"] = page_or_404(request, context.pop("cited"), per_page=CITED_PER_PAGE)
-    context["json_ld"] = json_ld_script(person_json_ld(context["person"], request))
+    person = context["person"]
+    context["portrait"] = picture(person.portrait, "portrait")
+    context["og_image"] = image_data(request, context["portrait"])
+    context["json_ld"] = json_ld_script(person_json_ld(person, request, portrait=context["og_image"]))
     return render(request, "landscape/person_detail.html", context)
 
 

@@ -38,14 +38,18 @@ from core.apitools import (
 )
 from core.frontcache import cache_tags, list_tag
 from core.variants import HANS, HANT, convert, convert_spans
+from landscape.api import ImageOut, image_out
 from landscape.publication import published_mentions
 from landscape.selectors import articles_mentioning
+from reader.composition import version_images
 from reader.rendered import (
     Choice,
+    Stored,
     Surface,
     fill,
     render_stored,
     request_origin,
+    stored_etag,
     stored_version,
     stores_renders,
     version_tags,
@@ -124,6 +128,9 @@ class ParagraphOut(Schema):
     kind: ParagraphKind
     text: str = Field(description="In the requested script; annotation and mention offsets index it.")
     url: str
+    image: ImageOut | None = Field(
+        description="For a `caption` paragraph, the image it captions; null while it awaits its file.",
+    )
 
 
 class SectionOut(Schema):
@@ -191,6 +198,7 @@ class ArticleDetail(ArticleSummary):
 
     updated_at: datetime
     credits: CreditsOut
+    lead_image: ImageOut | None = Field(description="Shown at the top of the article; null when none.")
     sections: list[SectionOut]
     annotations: list[AnnotationOut]
     mentions: list[MentionOut]
@@ -202,6 +210,10 @@ class ArticleDetail(ArticleSummary):
     @staticmethod
     def resolve_credits(obj: Article) -> Article:
         return obj
+
+    @staticmethod
+    def resolve_lead_image(obj: Article) -> dict | None:
+        return obj.api_lead_image
 
     @staticmethod
     def resolve_sections(obj: Article) -> list:
@@ -293,6 +305,7 @@ def _attach_reading(published: PublishedArticle, request: HttpRequest) -> Articl
     for annotation in published.notes:
         annotations_of[annotation.paragraph_id].append(annotation)
     mentions_of = published_mentions(published)
+    images = version_images(published)
 
     sections, annotations, mentions = [], [], []
     for section in published.sections:
@@ -302,7 +315,16 @@ def _attach_reading(published: PublishedArticle, request: HttpRequest) -> Articl
             shown, notes, found = _read_paragraph(
                 paragraph, annotations_of.pop(paragraph.pk, []), mentions_of.get(paragraph.pk, []), variant
             )
-            paragraphs.append({"anchor": paragraph.anchor, "kind": paragraph.kind, "text": shown, "url": url})
+            image = images.document(paragraph.image_id, "inline") if paragraph.image_id else None
+            paragraphs.append(
+                {
+                    "anchor": paragraph.anchor,
+                    "kind": paragraph.kind,
+                    "text": shown,
+                    "url": url,
+                    "image": image_out(request, image),
+                }
+            )
             annotations.extend(note.as_dict(url, variant) for note in notes)
             mentions.extend(
                 _mention(mention, text, start, end, request) for mention, text, start, end in found
@@ -313,6 +335,7 @@ def _attach_reading(published: PublishedArticle, request: HttpRequest) -> Articl
         annotations.append(_Note.unplaced(annotation, variant).as_dict(None, variant))
 
     article.api_topics = published.topics
+    article.api_lead_image = image_out(request, images.document(article.lead_image_id, "lead"))
     article.api_sections = sections
     article.api_annotations = annotations
     article.api_mentions = mentions
@@ -419,9 +442,12 @@ def get_article(request: HttpRequest, slug: str = SlugPath, variant: Query[Varia
     found = stored_version(slug, choice)
     if found is None:
         return _moved_or_missing(request, slug)
-    cache_tags(request, *found.tags)
-    pieces = found.pieces or document_store(ArticleVersion.objects.get(pk=found.version_id), choice)
-    return HttpResponse(fill(pieces, request, DOCUMENT_SLOTS), content_type=_RENDERER.content_type)
+    stored = found.stored or document_store(ArticleVersion.objects.get(pk=found.version_id), choice)
+    cache_tags(request, *stored.tags)
+    response = HttpResponse(fill(stored, request, DOCUMENT_SLOTS), content_type=_RENDERER.content_type)
+    # The validator of what was filled in, from the stored digest: `core.middleware` hashes no body.
+    response["ETag"] = stored_etag(stored, request, DOCUMENT_SLOTS)
+    return response
 
 
 def _moved_or_missing(request: HttpRequest, slug: str):
@@ -437,7 +463,7 @@ DOCUMENT_SLOTS = {"origin": request_origin}
 _RENDERER = UnicodeJSONRenderer()
 
 
-def document_store(version: ArticleVersion, choice: Choice) -> list[str]:
+def document_store(version: ArticleVersion, choice: Choice) -> Stored:
     """Render the API document of `version` in a script, as the endpoint would answer it, and store it."""
 
     def as_served(request: HttpRequest) -> str:

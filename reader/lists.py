@@ -12,7 +12,7 @@ from articles.selectors import published_articles
 from core.frontcache import cache_tags, list_tag, record_tag
 from core.paging import page_or_404
 from landscape.models import Company, Person, Quote
-from landscape.selectors import featured_quotes, landscape_layers
+from landscape.selectors import featured_quotes, landscape_layers, shown_image
 
 # What a card of an article shows beside the article: its topics.
 ARTICLE_LIST_TAGS = (list_tag(Article), list_tag(Topic))
@@ -23,7 +23,9 @@ ARTICLES_PER_PAGE = 20
 def home(request):
     # Featured quotes name their speakers and companies; the landscape draws every published company.
     cache_tags(request, *ARTICLE_LIST_TAGS, list_tag(Quote), list_tag(Company), list_tag(Person))
-    articles = list(ArticleVersion.objects.live().listing().newest_first()[:6])
+    articles = list(
+        ArticleVersion.objects.live().listing().prefetch_related(shown_image("lead_image")).newest_first()[:6]
+    )
     context = {
         "lead": articles[0] if articles else None,
         "more": articles[1:],
@@ -35,7 +37,8 @@ def home(request):
 
 def article_list(request):
     cache_tags(request, *ARTICLE_LIST_TAGS)
-    page = page_or_404(request, published_articles().newest_first(), per_page=ARTICLES_PER_PAGE)
+    articles = published_articles().prefetch_related(shown_image("lead_image")).newest_first()
+    page = page_or_404(request, articles, per_page=ARTICLES_PER_PAGE)
     return render(request, "articles/article_list.html", {"page": page})
 
 
@@ -45,6 +48,6 @@ def topic_detail(request, slug):
     if topic is None:
         raise Http404("No topic has this slug.")
     cache_tags(request, record_tag(topic))
-    articles = published_articles(topic=topic.slug).newest_first()
+    articles = published_articles(topic=topic.slug).prefetch_related(shown_image("lead_image")).newest_first()
     page = page_or_404(request, articles, per_page=ARTICLES_PER_PAGE)
     return render(request, "articles/article_list.html", {"page": page, "topic": topic})

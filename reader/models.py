@@ -1,11 +1,12 @@
 """Stored renders: each live version's page and API document, rendered once and served as stored.
 
 A `StoredRender` holds one surface (the article page or its API document) of one version for one reader's
-choice (script, pinyin), cut where a request puts in its own values (`reader.rendered`). It is served while
-its `build` is the running code's and its `fingerprint` equals the sum of the `changes` of the
-`RenderInput`s its version depends on: what the page reads live beside the frozen version (the version's
-withdrawals, the mentioned companies and people, its topics, its article's figures). A change to one of
-those counts one more change, so every stored render that read it stops being served, and no other.
+choice (script, pinyin): one text, served without decoding, with a placeholder where a request puts in
+its own values (`reader.rendered`). It is served while its `build` is the running code's and its
+`fingerprint` equals the sum of the `changes` of the `RenderInput`s its version depends on: what the
+page reads live beside the frozen version (the version's withdrawals, the mentioned companies and people,
+its topics, its article's figures, its images). A change to one of those counts one more change, so every
+stored render that read it stops being served, and no other.
 """
 
 from django.db import models
@@ -32,7 +33,13 @@ class StoredRender(models.Model):
     fingerprint = models.PositiveBigIntegerField(
         help_text="The changes counted on its version's inputs when it was rendered."
     )
-    pieces = models.JSONField(help_text="The text, cut at every value a request puts in (odd items name it).")
+    text = models.TextField(
+        help_text="The text as rendered, with a placeholder for every value a request puts in."
+    )
+    head = models.TextField(
+        help_text="What serving it needs beside the text, in JSON: each slot's placeholder, the "
+        "front cache's tags of what it shows, and a digest of the text."
+    )
     rendered_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -57,6 +64,7 @@ class RenderInput(models.Model):
         PERSON = "person", "A person's publication and address"
         TOPIC = "topic", "A topic's name and slug"
         FIGURES = "figures", "The charted figures of an article's paragraphs"
+        IMAGE = "image", "An image's alt text, credit, caption, crop and renditions"
 
     kind = models.CharField(max_length=8, choices=Kind)
     object_id = models.PositiveBigIntegerField()

@@ -1,25 +1,28 @@
 """Render each live version once per surface and reader's choice, store it, and serve it as stored.
 
     stored_version(slug, choice) -> Found | None      # the live version and its current render: one query
-    render_stored(version, choice, render, …) -> pieces   # render through the one renderer, then store
-    fill(pieces, request, slots) -> str               # the stored text with this request's own values
+    render_stored(version, choice, render, …) -> Stored   # render through the one renderer, then store
+    fill(stored, request, slots) -> str               # the stored text with this request's own values
 
 A surface (the article page, `reader.views`; its API document, `reader.api`) renders through its usual
 renderer with a `StoredRequest`: a reader's GET with no cookie and no user, whose origin and address are
-placeholders. The text is cut at the placeholders (`slots`: each a function of a request) and stored; a
-request fills in its own values (its origin, its "back to here" link), which are plain ASCII that neither
-HTML nor JSON escaping nor script conversion changes, so the result is byte for byte what the renderer
-gives that request. Pages are stored already in the reader's script: conversion runs once, here.
+placeholders. The text is stored as rendered, with the placeholder of each slot (`slots`: each a function
+of a request) and the front cache's tags of what it shows beside it; a request replaces each placeholder
+with its own value (its origin, its "back to here" link), plain ASCII that neither HTML nor JSON escaping
+nor script conversion changes, so the result is byte for byte what the renderer gives that request.
+Serving decodes nothing but the small head: the text is read as one string. Pages are stored already in
+the reader's script: conversion runs once, here.
 
 A stored render is served while both hold:
 - its `build` is the running code's (`renderer_build`): templates, code and libraries that render;
 - its `fingerprint` equals the sum of the `changes` of the inputs its version depends on. What a version
   shows is frozen, except what is read live: what was withdrawn from it since, the publication and address
-  of the companies and people it mentions, the names of its topics, the charted figures of its article.
-  Each is a `RenderInput`; the receivers in `reader.signals` count a change on it when a save or delete
-  changes what it gives (`WATCHED`), in the writer's transaction. A version's dependencies come from its
-  content and are recorded before its fingerprint is read and its data rendered, so a change committed
-  after the read counts on one of them and a render from older data is never served.
+  of the companies and people it mentions, the names of its topics, the charted figures of its article,
+  the images it shows (alt text, credit, crop, renditions). Each is a `RenderInput`; the receivers in
+  `reader.signals` count a change on it when a save or delete changes what it gives (`WATCHED`), in the
+  writer's transaction. A version's dependencies come from its content and are recorded before its
+  fingerprint is read and its data rendered, so a change committed after the read counts on one of them
+  and a render from older data is never served.
 
 Whether the live version still exists and is public is asked in the same query (`ArticleVersion.objects.
 live()`), so unpublishing and scheduling need nothing here; publishing makes a new version, which records
@@ -30,7 +33,7 @@ its dependencies, retires what was stored for the one before and renders what is
 from __future__ import annotations
 
 import hashlib
-import re
+import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -43,8 +46,20 @@ from urllib.parse import unquote, urlencode
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, F, Model, OuterRef, PositiveBigIntegerField, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    Model,
+    OuterRef,
+    PositiveBigIntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat
 from django.http import HttpRequest, QueryDict
 from django.templatetags.static import static
 from django.urls import resolve
@@ -54,6 +69,7 @@ from articles.models import Article, ArticleVersion, Paragraph, Topic
 from core.frontcache import record_tag_of
 from core.prepared import PreparedQuery
 from core.variants import HANT
+from images.models import Image, Rendition
 from landscape.models import Company, Figure, Person
 from reader.models import RenderDependency, RenderInput, StoredRender
 
@@ -91,12 +107,36 @@ def request_origin(request: HttpRequest) -> str:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """A stored render as served: its text, the placeholder each slot has in it, and what it shows.
+
+    `tags` are the front cache's tags of what it shows (`version_tags`), `digest` a digest of the text.
+    """
+
+    text: str
+    placeholders: dict[str, str]
+    tags: list[str]
+    digest: str
+
+    def pack(self) -> tuple[str, str]:
+        """Return the head and the text as `StoredRender` keeps them."""
+        head = {"slots": self.placeholders, "tags": self.tags, "digest": self.digest}
+        return json.dumps(head, separators=(",", ":")), self.text
+
+    @classmethod
+    def unpack(cls, packed: str) -> Stored:
+        """Read back what the serving query gives: the head, a newline and the text."""
+        head, text = packed.split("\n", 1)
+        found = json.loads(head)
+        return cls(text, found["slots"], found["tags"], found["digest"])
+
+
+@dataclass(frozen=True)
 class Found:
-    """A live version, its stored render for the choice asked when one is current, and what it shows."""
+    """A live version, and its stored render for the choice asked when one is current."""
 
     version_id: int
-    pieces: list[str] | None
-    tags: list[str]
+    stored: Stored | None
 
 
 def _fingerprint(version) -> Coalesce:
@@ -120,11 +160,13 @@ def _stored_version_query(key: tuple[Choice, str], slug: str, now) -> QuerySet:
         build=build,
         fingerprint=OuterRef("fingerprint"),
     ).order_by()
+    # The head (which has no newline: JSON escapes it) and the text as one column: one subquery.
+    packed = current.annotate(packed=Concat("head", Value("\n"), "text", output_field=TextField()))
     return (
         ArticleVersion.objects.live(now)
         .filter(slug=slug)
-        .annotate(fingerprint=_fingerprint(OuterRef("pk")), pieces=Subquery(current.values("pieces")[:1]))
-        .values_list("pk", "pieces", "article_id", "content__topics", "content__mentions")
+        .annotate(fingerprint=_fingerprint(OuterRef("pk")), stored=Subquery(packed.values("packed")[:1]))
+        .values_list("pk", "stored")
         .order_by("pk")[:1]
     )
 
@@ -138,8 +180,8 @@ def stored_version(slug: str, choice: Choice) -> Found | None:
     row = _stored_version.first((choice, renderer_build()), slug=slug, now=timezone.now())
     if row is None:
         return None
-    version_id, pieces, article_id, topics, mentions = row
-    return Found(version_id, pieces, version_tags(article_id, topics or [], mentions or []))
+    version_id, packed = row
+    return Found(version_id, None if packed is None else Stored.unpack(packed))
 
 
 def version_tags(article_id: int, topics: Iterable[int], mentions: Iterable[dict]) -> list[str]:
@@ -155,10 +197,18 @@ def version_tags(article_id: int, topics: Iterable[int], mentions: Iterable[dict
 _MENTIONED = {"company": Company, "person": Person}
 
 
-def fill(pieces: list[str], request: HttpRequest, slots: Slots) -> str:
+def fill(stored: Stored, request: HttpRequest, slots: Slots) -> str:
     """Return a stored text with the values of `request` in its slots."""
-    values = {name: value(request) for name, value in slots.items()}
-    return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
+    text = stored.text
+    for name, placeholder in stored.placeholders.items():
+        text = text.replace(placeholder, slots[name](request))
+    return text
+
+
+def stored_etag(stored: Stored, request: HttpRequest, slots: Slots) -> str:
+    """Return a strong ETag of what `fill` gives `request`, without reading the text again."""
+    values = "\x00".join(f"{name}={slots[name](request)}" for name in sorted(stored.placeholders))
+    return '"' + hashlib.md5(f"{stored.digest}\x00{values}".encode(), usedforsecurity=False).hexdigest() + '"'
 
 
 # --- Rendering and storing -------------------------------------------------------------------------------
@@ -192,11 +242,10 @@ class StoredRequest(HttpRequest):
         return self._full_path
 
 
-def _cut(text: str, request: StoredRequest, slots: Slots) -> list[str]:
-    """Cut `text` at each slot's placeholder: even items are text, odd items name the slot."""
-    names = {value(request): name for name, value in slots.items()}
-    parts = re.split("(" + "|".join(re.escape(placeholder) for placeholder in names) + ")", text)
-    return [names[part] if i % 2 else part for i, part in enumerate(parts)]
+def _placeholders(text: str, request: StoredRequest, slots: Slots) -> dict[str, str]:
+    """Return the placeholder of each slot that `text` holds, by the slot's name."""
+    placeholders = {name: value(request) for name, value in slots.items()}
+    return {name: placeholder for name, placeholder in placeholders.items() if placeholder in text}
 
 
 def render_stored(
@@ -207,8 +256,8 @@ def render_stored(
     path: str,
     query: Mapping[str, str],
     slots: Slots,
-) -> list[str]:
-    """Render `version` for `choice` with `render` and store it; return the stored pieces.
+) -> Stored:
+    """Render `version` for `choice` with `render` and store it; return what is stored.
 
     The dependencies are recorded (when publishing, or here for a version published before they were),
     then the fingerprint read, then the data rendered: that order is what keeps a render from data older
@@ -219,7 +268,20 @@ def render_stored(
         version_dependencies_record(version)
         fingerprint = _fingerprint_now(version) or 0
     request = StoredRequest(path, query)
-    pieces = _cut(render(request), request, slots)
+    text = render(request)
+    placeholders = _placeholders(text, request, slots)
+    # The digest of the text with each slot named, not its placeholder: the same text, the same digest.
+    named = text
+    for name, placeholder in placeholders.items():
+        named = named.replace(placeholder, f"\x00{name}\x00")
+    content = version.content
+    stored = Stored(
+        text,
+        placeholders,
+        version_tags(version.article_id, content.get("topics", []), content.get("mentions", [])),
+        hashlib.md5(named.encode(), usedforsecurity=False).hexdigest(),
+    )
+    head, text = stored.pack()
     StoredRender.objects.bulk_create(
         [
             StoredRender(
@@ -229,14 +291,15 @@ def render_stored(
                 pinyin=choice.pinyin,
                 build=renderer_build(),
                 fingerprint=fingerprint,
-                pieces=pieces,
+                head=head,
+                text=text,
             )
         ],
         update_conflicts=True,
         unique_fields=["version", "surface", "variant", "pinyin"],
-        update_fields=["build", "fingerprint", "pieces", "rendered_at"],
+        update_fields=["build", "fingerprint", "head", "text", "rendered_at"],
     )
-    return pieces
+    return stored
 
 
 def _fingerprint_now(version: ArticleVersion) -> int | None:
@@ -256,7 +319,7 @@ def stored_renders_retire(version: ArticleVersion) -> None:
 
 # The libraries whose output a stored render holds, beside the project's own code and templates.
 _RENDERING_LIBRARIES = ("Django", "django-ninja", "pydantic", "opencc", "pypinyin", "Markdown", "nh3")
-_RENDERING_APPS = ("core", "articles", "landscape", "reader")
+_RENDERING_APPS = ("core", "images", "articles", "landscape", "reader")
 _STATIC_IN_PAGES = ("css/baimo.css", "css/landscape.css", "img/baimo-logo.svg")
 
 
@@ -293,6 +356,8 @@ def version_inputs(version: ArticleVersion) -> set[tuple[str, int]]:
     inputs |= {(Kind.TOPIC, pk) for pk in content.get("topics", [])}
     # Every mentioned entity, linked or not now: publishing one again brings its links back.
     inputs |= {(Kind(item["type"]), item["entity"]) for item in content.get("mentions", [])}
+    # Every image it shows: its alt text, credit and renditions are read live.
+    inputs |= {(Kind.IMAGE, pk) for pk in content.get("images", [])}
     return inputs
 
 
@@ -358,6 +423,15 @@ def _charted_articles(instance: Figure, before: dict | None, after: dict | None)
     return {(Kind.FIGURES, pk) for pk in articles}
 
 
+def _rendered_image(instance: Rendition, before: dict | None, after: dict | None) -> set[tuple[str, int]]:
+    # A rendition made, replaced or deleted changes the <picture> of every render showing its image.
+    return {(Kind.IMAGE, state["image_id"]) for state in (before, after) if state}
+
+
+# What a <picture> and the API say of an image: its words, its crop and the file it is cut from.
+_IMAGE_FIELDS = ("alt_text", "decorative", "credit", "caption", "source_url", "licence", "title")
+_IMAGE_FIELDS += ("focal_x", "focal_y", "file")
+
 WATCHED: dict[type[Model], Watched] = {
     ArticleVersion: Watched(("withdrawn",), _itself(Kind.VERSION)),
     Company: Watched(("published", "slug"), _itself(Kind.COMPANY)),
@@ -366,6 +440,8 @@ WATCHED: dict[type[Model], Watched] = {
     Figure: Watched(
         ("paragraph_id", "chart_group", "chart_label", "label", "value", "unit"), _charted_articles
     ),
+    Image: Watched(_IMAGE_FIELDS, _itself(Kind.IMAGE)),
+    Rendition: Watched(("image_id", "spec", "format", "width", "height", "file"), _rendered_image),
 }
 _BEFORE = "_stored_renders_before"
 

@@ -14,9 +14,9 @@ from articles.publication import PublishedArticle, published_article
 from articles.selectors import published_article_moved_from
 from core.frontcache import cache_tags, list_tag
 from core.rendering import render_paragraph
-from core.structured_data import article_json_ld, json_ld_script
+from core.structured_data import article_json_ld, image_data, json_ld_script
 from core.variants import convert
-from reader.composition import article_reading
+from reader.composition import article_reading, version_images
 from reader.preferences import (
     SOURCE_VARIANT,
     choice_query,
@@ -28,6 +28,7 @@ from reader.preferences import (
 )
 from reader.rendered import (
     Choice,
+    Stored,
     Surface,
     fill,
     render_stored,
@@ -67,9 +68,9 @@ def article_detail(request, slug):
     found = stored_version(slug, choice)
     if found is None:
         return _moved_or_missing(request, slug)
-    cache_tags(request, *found.tags)
-    pieces = found.pieces or page_store(ArticleVersion.objects.get(pk=found.version_id), choice)
-    return served_in_script(HttpResponse(fill(pieces, request, PAGE_SLOTS)), choice.variant)
+    stored = found.stored or page_store(ArticleVersion.objects.get(pk=found.version_id), choice)
+    cache_tags(request, *stored.tags)
+    return served_in_script(HttpResponse(fill(stored, request, PAGE_SLOTS)), choice.variant)
 
 
 def _shown(content: dict) -> dict:
@@ -77,7 +78,7 @@ def _shown(content: dict) -> dict:
     return {"topics": content.get("topics", []), "mentions": content.get("mentions", [])}
 
 
-def page_store(version: ArticleVersion, choice: Choice) -> list[str]:
+def page_store(version: ArticleVersion, choice: Choice) -> Stored:
     """Render the page of `version` for a reader's choice, in their script, and store it."""
 
     def in_reader_script(request) -> str:
@@ -99,13 +100,17 @@ def render_article(request, published: PublishedArticle, *, preview: str | None 
     """
     pinyin = reader_wants_pinyin(request)
     article = published.article
+    images = version_images(published)
+    og_image = image_data(request, images.picture(article.lead_image_id, "og"))
     context = {
         "article": article,
         "topics": published.topics,
         "title_html": render_paragraph(article.title, pinyin=pinyin),
         "summary_html": render_paragraph(article.summary, pinyin=pinyin),
-        "sections": article_reading(published, pinyin=pinyin),
-        "json_ld": json_ld_script(article_json_ld(article, request, topics=published.topics)),
+        "sections": article_reading(published, pinyin=pinyin, images=images),
+        "lead_picture": images.picture(article.lead_image_id, "lead"),
+        "og_image": og_image,
+        "json_ld": json_ld_script(article_json_ld(article, request, topics=published.topics, image=og_image)),
         "preview": preview,
     }
     return render(request, "articles/article_detail.html", context)

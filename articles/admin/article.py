@@ -41,6 +41,7 @@ from .compare import CompareViewMixin
 from .forms import PROVENANCE_FIELDS, ArticleAdminForm, ScheduleForm, messages_of
 from .ingest import IngestViewMixin
 from .review import OPENED_EDIT, ReviewViewsMixin, edit_mark
+from .sections import image_thumbnail
 
 # Signs what the bulk publish confirmation showed of each article (status, last edit, findings).
 _BULK_SALT = "articles.admin.publish-selected"
@@ -114,7 +115,7 @@ class ArticleAdmin(
     search_fields = ["title", "slug", "summary", "original_source"]
     date_hierarchy = "publish_at"
     # No prepopulated slug: the admin's script drops Chinese; an empty slug is made from the title in pinyin.
-    autocomplete_fields = ["topics"]
+    autocomplete_fields = ["topics", "lead_image"]
     inlines = [SectionInline]
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
@@ -123,9 +124,10 @@ class ArticleAdmin(
     actions = ["submit_for_review", "publish_now", "schedule", "archive", "return_to_draft"]
     # The text and report as ingested are provenance: a browser would rewrite the raw text's line ends
     # (LF to CRLF) on every save if it travelled through a textarea.
-    readonly_fields = ["raw_text", "ingest_report"]
+    readonly_fields = ["raw_text", "ingest_report", "lead_image_thumbnail"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "language", "topics"]}),
+        ("Lead image", {"fields": ["lead_image", "lead_image_thumbnail"]}),
         ("Publication", {"fields": ["status", "publish_at"]}),
         (
             "Provenance",
@@ -149,6 +151,10 @@ class ArticleAdmin(
             .defer("live_version__content")
             .annotate(open_total=Count("annotations", filter=todo))
         )
+
+    @admin.display(description="As chosen")
+    def lead_image_thumbnail(self, article):
+        return image_thumbnail(article.lead_image if article.lead_image_id else None)
 
     @admin.display(description="Open to-dos", ordering="open_total")
     def open_annotations(self, article):

@@ -166,7 +166,11 @@ class CompareViewMixin:
 
 def content_snapshot(content: dict) -> Snapshot:
     """Rebuild a snapshot from a published version's content (`articles.publication`)."""
-    fields = {**content["article"], "topics": content.get("topics", [])}
+    fields = {
+        **content["article"],
+        "topics": content.get("topics", []),
+        "lead_image": content.get("lead_image"),
+    }
     publish_at = fields.get("publish_at")
     fields["publish_at"] = datetime.fromisoformat(publish_at) if publish_at else None
     paragraphs = [

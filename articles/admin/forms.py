@@ -22,6 +22,7 @@ class ArticleAdminForm(forms.ModelForm):
             "summary",
             "language",
             "topics",
+            "lead_image",
             "status",
             "publish_at",
             *PROVENANCE_FIELDS,

@@ -12,7 +12,8 @@ from tests.factories import make_annotation, publish
 from tests.seed import SEED_SLUG
 
 ARTICLE_SUMMARY_KEYS = {"slug", "title", "summary", "language", "publish_at", "url", "topics"}
-ARTICLE_DETAIL_KEYS = ARTICLE_SUMMARY_KEYS | {"updated_at", "credits", "sections", "annotations", "mentions"}
+ARTICLE_DETAIL_KEYS = ARTICLE_SUMMARY_KEYS | {"updated_at", "credits", "lead_image", "sections"}
+ARTICLE_DETAIL_KEYS |= {"annotations", "mentions"}
 COMPANY_KEYS = {"slug", "name_zh", "name_en", "aliases", "layer", "layer_label", "country", "founded"}
 COMPANY_KEYS |= {"website", "url"}
 QUOTE_KEYS = {"id", "text", "speaker_name", "speaker", "speaker_role", "occasion", "company", "featured"}
@@ -175,7 +176,7 @@ def test_company_layer_filter(client):
 
 def test_company_detail(client):
     company = get(client, "/api/v1/companies/openai", variant="zh-hans")
-    assert set(company) == COMPANY_KEYS | {"summary", "products", "people"}
+    assert set(company) == COMPANY_KEYS | {"summary", "logo", "products", "people"}
     assert {"chatgpt", "gpt-4"} <= {p["slug"] for p in company["products"]}
     chatgpt = next(p for p in company["products"] if p["slug"] == "chatgpt")
     assert chatgpt["url"] == "http://testserver/companies/openai/#product-chatgpt"
@@ -189,7 +190,7 @@ def test_people_list_and_detail(client):
     assert set(people[0]) == {"slug", "name_zh", "name_en", "aliases", "url"}
     qiu = get(client, "/api/v1/people/qiu-xipeng", variant="zh-hans")
     assert qiu["name_zh"] == "邱锡鹏"
-    assert set(qiu) == {"slug", "name_zh", "name_en", "aliases", "url", "bio", "affiliations"}
+    assert set(qiu) == {"slug", "name_zh", "name_en", "aliases", "url", "bio", "portrait", "affiliations"}
     fudan = [a for a in qiu["affiliations"] if a["company"] and a["company"]["slug"] == "fudan-university"]
     assert fudan and fudan[0]["organisation"] == "复旦大学"
     assert {p["slug"] for p in get(client, "/api/v1/people", q="锡鹏")["items"]} == {"qiu-xipeng"}

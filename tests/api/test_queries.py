@@ -2,7 +2,7 @@
 
 import pytest
 
-from articles.models import Annotation, Paragraph, Topic
+from articles.models import Annotation, Article, Paragraph, Topic
 from landscape.models import Affiliation, Company, Person, Product
 from search.services import search_rebuild
 from tests.factories import (
@@ -14,7 +14,9 @@ from tests.factories import (
     make_mention,
     make_person,
     make_quote,
+    publish,
 )
+from tests.images.support import make_image
 
 SIZES = [2, 15]
 
@@ -87,3 +89,33 @@ def test_query_count_does_not_grow_with_the_data(client, django_assert_max_num_q
     body = response.json()
     if "items" in body:
         assert len(body["items"]) >= size
+
+
+@pytest.mark.django_db
+def test_images_cost_two_reads_per_document_however_many(client, django_assert_max_num_queries):
+    """A logo, a portrait or an article's images: the images and all their renditions in two reads."""
+    keys = build(2)
+    company, person = Company.objects.get(slug=keys["company"]), Person.objects.get(slug=keys["person"])
+    company.logo = make_image("logo.png", fmt="PNG", color=(1, 2, 3), alt_text="標誌")
+    company.save()
+    person.portrait = make_image("portrait.jpg", color=(3, 2, 1), alt_text="照片")
+    person.save()
+    article = Article.objects.get(slug=keys["article"])
+    article.lead_image = make_image("lead.jpg", color=(9, 8, 7), alt_text="頭圖")
+    article.save()
+    publish(article)
+    detail = {
+        "/api/v1/companies/{company}": "logo",
+        "/api/v1/people/{person}": "portrait",
+        "/api/v1/articles/{article}": "lead_image",
+    }
+    for url, field in detail.items():
+        if url in RENDERED_FIRST:
+            with django_assert_max_num_queries(RENDERED_FIRST[url] + 2):
+                assert client.get(url.format(**keys)).status_code == 200
+        # Stored documents stay at one query; the others read the image and its renditions.
+        extra = 0 if url in RENDERED_FIRST else 2
+        with django_assert_max_num_queries(QUERIES[url] + extra):
+            response = client.get(url.format(**keys))
+        assert response.status_code == 200
+        assert response.json()[field]["renditions"]

@@ -58,7 +58,7 @@ def test_ingest_creates_a_draft_with_provenance_and_structure(seed_text):
     assert len(paragraphs) == 70
     assert paragraphs[0].text == "2022年11月30日，是ChatGPT面世的第一天。"
     assert paragraphs[-1].text == "2024，或?qū)⑹且粋€嶄新的世界。"
-    assert [p.text for p in paragraphs if p.kind == Paragraph.Kind.CAPTION] == ["（圖源：美區蘋果商店截圖）"]
+    assert [p.text for p in paragraphs if p.kind == Paragraph.Kind.IMAGE] == ["（圖源：美區蘋果商店截圖）"]
 
 
 def test_each_warning_becomes_an_internal_open_annotation_anchored_to_its_text(seed_text):

@@ -115,7 +115,7 @@ def test_paragraph_anchors_run_through_the_article(article):
 
 
 def test_the_image_caption_is_the_only_caption(article):
-    captions = [p for p in paragraphs_in_order(article) if p.kind == Paragraph.Kind.CAPTION]
+    captions = [p for p in paragraphs_in_order(article) if p.kind == Paragraph.Kind.IMAGE]
 
     assert [(p.anchor, p.text) for p in captions] == [("p-38", "（圖源：美區蘋果商店截圖）")]
 

@@ -68,3 +68,17 @@ def test_the_values_must_be_the_named_ones():
         query.first(slug="one")
     with pytest.raises(TypeError):
         PreparedQuery(_by_slug, slug=int)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on the server by PostgreSQL alone")
+def test_on_postgresql_the_query_is_prepared_once_on_the_server():
+    make_article(slug="early")
+    query = PreparedQuery(_by_slug, slug=str, now=datetime)
+    for _ in range(3):
+        assert query.first(slug="early", now=timezone.now()) is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%articles_article%"]
+        )
+        (prepared,) = cursor.fetchone()
+    assert prepared == 1

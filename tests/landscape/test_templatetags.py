@@ -63,7 +63,7 @@ def test_mention_and_chart_maps_fetch_in_one_query_each(article_factory, django_
     figures_paragraph, caption, after = paragraphs_of(article)
     set_text(figures_paragraph, "OpenAI的ChatGPT有47萬個評分；王小川說。")
     set_text(caption, "（圖源：美區蘋果商店截圖）")
-    caption.kind = caption.Kind.CAPTION
+    caption.kind = caption.Kind.IMAGE
     caption.save()
     openai = make_company(name_zh="OpenAI", slug="openai")
     wang = make_person(name_zh="王小川", slug="wang-xiaochuan")

@@ -15,7 +15,7 @@ def test_chart_stands_under_the_caption_and_costs_one_query(client, article_fact
     numbers, caption, _ = paragraphs_of(article)
     set_text(numbers, "ChatGPT有47萬個評分；Pi有1336個評價。")
     set_text(caption, "（圖源：美區蘋果商店截圖）")
-    caption.kind = caption.Kind.CAPTION
+    caption.kind = caption.Kind.IMAGE
     caption.save()
     publish(article)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from articles.models import Annotation, Article, ArticleVersion, Paragraph, Topic
 from articles.workflow import article_publish, article_return_to_draft, article_schedule
+from images.services import renditions_make
 from landscape.models import Mention
 from landscape.services import company_unpublish, mention_set_status, person_unpublish
 from reader import rendered, views
@@ -29,6 +30,7 @@ from tests.factories import (
     make_mention,
     make_person,
 )
+from tests.images.support import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +60,16 @@ class Story:
         )
         self.article.topics.add(self.topic)
         first, numbers, caption = Paragraph.objects.filter(section__article=self.article).order_by("position")
-        caption.kind = Paragraph.Kind.CAPTION
+        caption.kind = Paragraph.Kind.IMAGE
+        # The screenshot the caption names, and a lead photo: what each shows is read live.
+        self.screenshot = make_image("screenshot.png", fmt="PNG", size=(96, 64), color=(20, 90, 200))
+        self.screenshot.alt_text = "App Store 評分截圖"
+        self.screenshot.save()
+        caption.image = self.screenshot
         caption.save()
+        self.lead = make_image("lead.jpg", size=(160, 90), color=(200, 120, 20), alt_text="發佈會現場")
+        self.article.lead_image = self.lead
+        self.article.save()
         self.company = make_company("甲辰智能", slug="jiachen")
         self.person = make_person("乙巳", slug="yisi")
         self.company_mention = make_mention(first, 0, 4, company=self.company)
@@ -187,6 +197,32 @@ def _scheduled(story):
     article_schedule(article=story.article, user=story.editor, publish_at=timezone.now() + timedelta(days=1))
 
 
+def _alt_text_changed(story):
+    story.screenshot.alt_text = "美區 App Store 的評分截圖"
+    story.screenshot.save()
+
+
+def _alt_text_removed(story):
+    # An image without alt text is never shown: the caption stands alone again.
+    story.lead.alt_text = ""
+    story.lead.save()
+
+
+def _credit_changed(story):
+    story.lead.credit = "新華社"
+    story.lead.save()
+
+
+def _focal_point_moved(story):
+    story.lead.focal_x, story.lead.focal_y = 0.9, 0.2
+    story.lead.save()
+    renditions_make(story.lead)
+
+
+def _renditions_deleted(story):
+    story.screenshot.renditions.all().delete()
+
+
 def _topic_restored(story):
     first = reversion.models.Version.objects.get_for_object(story.topic).order_by("pk").first()
     editor = Client()
@@ -216,6 +252,11 @@ CHANGES = {
     "an unpublish": _unpublished,
     "a schedule": _scheduled,
     "a restore": _topic_restored,
+    "an image's alt text changed": _alt_text_changed,
+    "an image's alt text removed": _alt_text_removed,
+    "an image's credit changed": _credit_changed,
+    "an image's focal point moved and its renditions made again": _focal_point_moved,
+    "an image's renditions deleted": _renditions_deleted,
 }
 
 
@@ -253,12 +294,19 @@ def _uncharted_figure(story):
     make_figure(story.first, label="算力缺口", value=3, unit="成")
 
 
+def _image_put_in_working_copy(story):
+    story.article.lead_image = make_image(color=(9, 9, 9), alt_text="新的頭圖")
+    story.article.save()
+
+
 # Changes readers do not see until a publish: names are frozen in the version, the working copy waits.
 UNSEEN = {
     "a company renamed": _renamed,
     "the working copy edited": _working_copy_edited,
     "a figure with no chart added": _uncharted_figure,
     "a topic created": lambda story: Topic.objects.create(name="算力", slug="compute"),
+    "an image no version shows edited": lambda story: make_image(color=(1, 2, 3), alt_text="另一張"),
+    "a new image put in the working copy": _image_put_in_working_copy,
 }
 
 
@@ -348,3 +396,39 @@ def test_previews_are_never_stored_nor_served_from_the_store(story, editor_clien
         html = editor_client.get(url, {"variant": "zh-hans"}).content.decode()
         assert "preview-banner" in html and 'content="noindex, nofollow"' in html
     assert dict(StoredRender.objects.values_list("pk", "rendered_at")) == stored
+
+
+def test_a_stored_text_keeps_its_placeholders_and_each_request_gets_its_own_values(story):
+    page_url, params = story.urls()[0]
+    first = {
+        host: Client().get(page_url, params, HTTP_HOST=host).content for host in ("testserver", "localhost")
+    }
+    row = StoredRender.objects.get(version=story.article.live_version, surface="page", variant="zh-hant")
+    stored = rendered.Stored.unpack(f"{row.head}\n{row.text}")
+    assert set(stored.placeholders) == {"origin", "next"}
+    assert all(placeholder in row.text for placeholder in stored.placeholders.values())
+    assert f"article-{story.article.pk}" in stored.tags
+    for host, body in first.items():
+        assert b"stored-" not in body and f"http://{host}/".encode() in body
+    assert first["testserver"] != first["localhost"]
+
+
+def test_the_documents_etag_follows_what_was_filled_in_and_what_was_stored(story):
+    url = story.urls()[len(PAGE_CHOICES)][0]
+    reader = Client()
+    here, again, there = (
+        reader.get(url, HTTP_HOST=host) for host in ("testserver", "testserver", "localhost")
+    )
+    assert here["ETag"] == again["ETag"] != there["ETag"]
+    assert reader.get(url, HTTP_IF_NONE_MATCH=here["ETag"]).status_code == 304
+    _published_again(story)
+    changed = reader.get(url, HTTP_IF_NONE_MATCH=here["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != here["ETag"]
+
+
+def test_the_same_text_rendered_again_keeps_its_etag(story, monkeypatch):
+    url = story.urls()[len(PAGE_CHOICES)][0]
+    first = Client().get(url)["ETag"]
+    monkeypatch.setattr(rendered, "renderer_build", lambda: "another-build")
+    assert Client().get(url)["ETag"] == first
+    assert StoredRender.objects.filter(build="another-build", surface="api").count() == 1

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Paragraph
+from tests.factories import publish
+from tests.images.support import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +80,27 @@ def test_static_stylesheet_is_our_own(client, article_factory):
     html = client.get(article.get_absolute_url()).content.decode()
     assert "/static/css/baimo.css" in html
     assert "cdn" not in html.lower()
+
+
+def test_article_page_with_a_lead_image_and_image_paragraphs_costs_what_one_without_costs(
+    client, article_factory, django_assert_num_queries, django_assert_max_num_queries
+):
+    plain = article_factory(sections=2, paragraphs=3)
+    illustrated = article_factory(sections=2, paragraphs=3, status=Article.Status.DRAFT)
+    illustrated.lead_image = make_image("lead.jpg", color=(120, 30, 30), alt_text="頭圖")
+    for n, paragraph in enumerate(Paragraph.objects.filter(section__article=illustrated)):
+        paragraph.kind = Paragraph.Kind.IMAGE
+        paragraph.image = make_image(f"p{n}.jpg", color=(30, 30 + n, 120), alt_text=f"第{n}張")
+        paragraph.save()
+    illustrated.status, illustrated.publish_at = Article.Status.PUBLISHED, timezone.now()
+    illustrated.save()
+    publish(illustrated)
+    for article in (plain, illustrated):
+        # Rendered and stored: images and their renditions are two reads at most, however many.
+        with django_assert_max_num_queries(8):
+            assert client.get(article.get_absolute_url()).status_code == 200
+        # Served as stored: one query, images or not.
+        with django_assert_num_queries(1):
+            response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+    assert response.content.decode().count("<picture>") == 7
