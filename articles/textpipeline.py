@@ -26,16 +26,20 @@ What the reprint sites did to the text, and how each damage is undone by rule:
   or a lone byte shown as ``?``. ``從“一百模”升級至了“二百模”。`` thus became
   ``從“一百?!鄙壷亮恕岸倌!?。``. Each run is detected, its bytes are rebuilt with the lost ones as
   unknowns, and the most probable reading is searched with a character bigram model built from the
-  article itself, a lexicon and a few rules of Chinese (script, numerals). Every run yields a warning of
-  kind ``mojibake``; its proposal is given only when every guessed character is backed by evidence, and
-  is otherwise ``None`` (the best guess is kept in ``guess``).
+  article itself and a word model of Chinese (jieba's dictionary frequencies), with a few rules (script,
+  numerals, typesetting); each character whose byte was lost is then chosen by how the run reads as
+  words in its context, quotation marks balanced. Every run yields a warning of kind ``mojibake`` whose
+  proposal is that best reading; a run that shows a dropped pair is proposed only when every guessed
+  character is backed by evidence, and has ``None`` otherwise (the best guess is kept in ``guess``).
 
   Runs the rules above do not catch are found by reading them one byte earlier: a ``?`` glued to text
   opens a candidate, and it is a run when its earlier reading scores far better under a character and
-  word model of Chinese (``articles.mojibake``), or when one or two characters sit between two glued
-  ``?`` and form no word. A run whose last character's trail byte is an ASCII letter swallowed the first
-  letter of the Latin word after it; the proposal gives it back. Each warning carries ``partial`` (what
-  the bytes prove, ``□`` for each character they cannot) and ``alternatives`` (other readings, best first).
+  word model of Chinese (``articles.mojibake``), when one or two characters sit between two glued
+  ``?`` and form no word, or when the repaired run splits into far likelier words with its context than
+  the stretch as it stands (``谧食中`` for ``资持续``). A run whose last character's trail byte is an
+  ASCII letter swallowed the first letter of the Latin word after it; the proposal gives it back. Each
+  warning carries ``partial`` (what the bytes prove, ``□`` for each character they cannot) and
+  ``alternatives`` (other readings, best first).
 
   Policy: a mojibake repair is **proposed, never applied**: the damaged run stays verbatim in the text
   (and is shielded from the other cleaners, so its ``?`` never becomes ``？``) so that the editor sees
@@ -69,7 +73,7 @@ from itertools import pairwise
 
 import opencc
 
-from .mojibake import chinese_model, earlier_reading, shift_evidence, utf8_read_as_gbk
+from .mojibake import PUNCTUATION_SHARE, chinese_model, earlier_reading, shift_evidence, utf8_read_as_gbk
 
 # --- Character classes ----------------------------------------------------------------------------------
 
@@ -468,10 +472,14 @@ def _run_from_match(match: re.Match, line: str, model: _LanguageModel) -> _Run |
         # the trail byte of its last character, and ends before the letter that follows.
         run_end -= 1
         end = ""
-    if oddness < 2 and not _reads_better_earlier(body, end, line[: match.start()], line[run_end:]):
+    before, after = line[: match.start("commas")], line[run_end:]
+    evident = oddness >= 2 or _reads_better_earlier(body, end, line[: match.start()], after)
+    if not evident and not _may_open_a_run(line[: match.start()]):
         return None
-    repair = _repair_run(body, end, line[: match.start("commas")], line[run_end:], model)
+    repair = _repair_run(body, end, before, after, model)
     if repair is None:
+        return None
+    if not evident and not _reads_better_in_context(repair[1], line[match.start() : run_end], before, after):
         return None
     proposal, guess, partial, alternatives = repair
     start = match.start("commas")
@@ -519,6 +527,29 @@ def _reads_better_earlier(body: str, end: str, before: str, after: str) -> bool:
         and (len(body) == 1 or not _in_lexicon(body))
         and earlier_reading(body) is not None
     )
+
+
+# How much more probable (log) a stretch with its context must read repaired than as it stands.
+_CONTEXT_EVIDENCE = 6.0
+
+
+def _may_open_a_run(before: str) -> bool:
+    """Tell whether a ``?`` may be a run's lost byte: it opens the line or is glued to text or a mark."""
+    return not before or bool(_CJK_CONTEXT_RE.match(before[-1]) or before[-1].isalnum() or before[-1] in "?!")
+
+
+def _reads_better_in_context(repaired: str, damaged: str, before: str, after: str) -> bool:
+    """Tell whether a candidate run reads as far better Chinese repaired than as it stands, in context.
+
+    Both readings are split into words of the lexicon with the text around them: a run of common
+    characters (``谧食中`` for ``资持续``) reads as no words, while its repair joins its neighbours'.
+    The ``?`` of the stretch as it stands is read as the question mark it would otherwise become.
+    """
+    head, tail = before[-_CONTEXT:], after[:_CONTEXT]
+    words = chinese_model()
+    as_is = damaged.replace("?", "？").replace("!", "！")
+    gain = words.segmentation(head + repaired + tail) - words.segmentation(head + as_is + tail)
+    return gain > _CONTEXT_EVIDENCE
 
 
 def _oddness(body: str, debris: str | None, model: _LanguageModel) -> int:
@@ -579,17 +610,99 @@ def _repair_run(
     best = _search(stream, before[-1:] or None, after[:1] or None, model)
     if best is None:
         return None
-    chars, support, alternatives = best
+    chars, support, dropped, alternatives = best
+    if not any(dropped):
+        chars, alternatives = _rerank(chars, stream, before, after + eaten, model)
     guess = "".join(chars) + eaten
     proven = [
         ok and (ch in _REPAIRABLE_PUNCT or model.is_plausible(ch))
         for ch, ok in zip(chars, support, strict=True)
     ]
     partial = "".join(ch if ok else _UNKNOWN for ch, ok in zip(chars, proven, strict=True)) + eaten
-    return (guess if all(proven) else None), guess, partial, tuple(alt + eaten for alt in alternatives)
+    # A byte lost at either end of a run leaves one character to choose among a hundred: the reading
+    # that scores best in context is proposed. A dropped pair leaves two, and whether a pair was dropped
+    # at all is a guess: the reading is proposed then only when every guessed character has evidence.
+    proposal = guess if all(proven) or not any(dropped) else None
+    return proposal, guess, partial, tuple(alt + eaten for alt in alternatives)
 
 
-def _slot_candidates(lead: int | None, trail: int | None, model: _LanguageModel) -> list[str]:
+_BIGRAM_WEIGHT = 2.0  # how much the bigram model counts against the word model when a run is reranked
+_CONTEXT = 4  # characters of text on each side a reading is scored with
+_MOST_RERANK_CANDIDATES = 48  # readings of a lost character the reranking starts from
+_MOST_RERANKED = 12  # readings per lost character that are scored as words in context
+
+
+def _rerank(
+    chars: list[str], stream: Sequence[int | None], before: str, after: str, model: _LanguageModel
+) -> tuple[list[str], list[str]]:
+    """Choose the characters whose byte was lost by how well the run reads as words in its context.
+
+    The bigram search keeps one reading per last character; the word model of Chinese (a segmentation
+    with jieba's frequencies) tells ``民众接受`` from ``民在接受`` where two characters cannot.
+    """
+    slots = [i for i in range(len(chars)) if stream[2 * i] is None or stream[2 * i + 1] is None]
+    if not slots:
+        return chars, []
+    left, right = before[-1:] or None, after[:1] or None
+    choices: list[list[str]] = []
+    for i in slots:
+        previous = chars[i - 1] if i else left
+        following = chars[i + 1] if i + 1 < len(chars) else right
+        found = _slot_candidates(stream[2 * i], stream[2 * i + 1], model, _MOST_RERANK_CANDIDATES)
+
+        def local(ch: str, previous=previous, following=following) -> float:
+            score = model.transition(previous, ch)
+            return score + (model.transition(ch, following) if following else 0.0)
+
+        choices.append(sorted(found, key=local, reverse=True)[:_MOST_RERANKED] or [chars[i]])
+    words = chinese_model()
+    head, tail = before[-_CONTEXT:], after[:_CONTEXT]
+
+    def score(reading: list[str]) -> float:
+        text = "".join(reading)
+        context = [left, *reading, right]
+        bigrams = sum(model.transition(a, b) for a, b in pairwise(context) if b is not None)
+        value = words.segmentation(head + text + tail) + _BIGRAM_WEIGHT * bigrams
+        return value - _UNBALANCED_QUOTE * _unbalanced_quotes(before + text)
+
+    # Each lost character is chosen with the others fixed at their best: the two ends of a run share
+    # no word unless the run is short, and then the second pass sees the first one's choice.
+    reading = list(chars)
+    scored: dict[str, float] = {}
+    for i, options in zip(slots, choices, strict=True):
+        best = None
+        for ch in options:
+            trial = list(reading)
+            trial[i] = ch
+            value = score(trial)
+            scored["".join(trial)] = value
+            if best is None or value > best[0]:
+                best = (value, ch)
+        reading[i] = best[1]
+    final = "".join(reading)
+    others = sorted((text for text in scored if text != final), key=scored.__getitem__, reverse=True)
+    return reading, others[: _ALTERNATIVES - 1]
+
+
+_UNBALANCED_QUOTE = 6.0  # log-probability a reading loses for each quotation mark that balances nothing
+
+
+def _unbalanced_quotes(text: str) -> int:
+    """Count the closing marks that close nothing and the opening marks opened twice over."""
+    wrong = 0
+    for opening, closing in _QUOTE_PAIRS.items():
+        depth = 0
+        for ch in text:
+            if ch == opening:
+                wrong += depth > 0
+                depth += 1
+            elif ch == closing:
+                wrong += depth == 0
+                depth = max(0, depth - 1)
+    return wrong
+
+
+def _slot_candidates(lead: int | None, trail: int | None, model: _LanguageModel, most: int = 0) -> list[str]:
     leads = range(0x81, 0xFF) if lead is None else (lead,)
     trails = range(0x40, 0xFF) if trail is None else (trail,)
     found = []
@@ -598,7 +711,7 @@ def _slot_candidates(lead: int | None, trail: int | None, model: _LanguageModel)
             ch = _decode_pair(a, b)
             if ch and model.is_acceptable(ch):
                 found.append(ch)
-    return _likeliest(found, model)
+    return _likeliest(found, model, most)
 
 
 def _likeliest(found: list[str], model: _LanguageModel, most: int = 0) -> list[str]:
@@ -627,14 +740,15 @@ def _gap_candidates(lead: int, trail: int, model: _LanguageModel) -> list[tuple[
     return pairs
 
 
-_Path = tuple[float, tuple[str, ...], tuple[bool, ...]]  # score, characters, which ones were guessed
+# Score, characters, which ones were guessed, which ones stand around a dropped pair.
+_Path = tuple[float, tuple[str, ...], tuple[bool, ...], tuple[bool, ...]]
 
 
 def _search(
     stream: Sequence[int | None], left: str | None, right: str | None, model: _LanguageModel
-) -> tuple[list[str], list[bool], list[str]] | None:
+) -> tuple[list[str], list[bool], list[bool], list[str]] | None:
     """Find the most probable characters for a realigned byte stream, allowing dropped pairs (Viterbi)."""
-    states: dict[str | None, _Path] = {left: (0.0, (), ())}
+    states: dict[str | None, _Path] = {left: (0.0, (), (), ())}
     for position in range(0, len(stream) - 1, 2):
         lead, trail = stream[position], stream[position + 1]
         guessed = lead is None or trail is None
@@ -655,8 +769,9 @@ def _search(
             if len(chars) == 2:
                 score += model.transition(chars[0], chars[1]) - model.gap_cost
             if chars[-1] not in next_states or next_states[chars[-1]][0] < score:
-                _score, prev_chars, prev_flags = states[prev]
-                next_states[chars[-1]] = (score, prev_chars + chars, prev_flags + flags)
+                _score, prev_chars, prev_flags, prev_gaps = states[prev]
+                gaps = (len(chars) == 2,) * len(chars)
+                next_states[chars[-1]] = (score, prev_chars + chars, prev_flags + flags, prev_gaps + gaps)
         if not next_states:
             return None
         states = next_states
@@ -665,20 +780,20 @@ def _search(
         key=lambda path: path[0] + (model.transition(path[1][-1], right) if right else 0.0),
         reverse=True,
     )
-    _score, chars, flags = ranked[0]
+    _score, chars, flags, gaps = ranked[0]
     context = [left, *chars, right]
     support = [
         not was_guessed or model.is_supported(context[i], chars[i], context[i + 2])
         for i, was_guessed in enumerate(flags)
     ]
     alternatives = ["".join(path[1]) for path in ranked[1:_ALTERNATIVES]]
-    return list(chars), support, alternatives
+    return list(chars), support, list(gaps), alternatives
 
 
 class _LanguageModel:
     """A small character bigram model of the article, backed by a lexicon and rules of Chinese."""
 
-    gap_cost = 2.0
+    gap_cost = 4.0
 
     def __init__(self, counts: Counter, bigrams: Counter, traditional: bool):
         self.counts = counts
@@ -690,6 +805,7 @@ class _LanguageModel:
             self.followers[a] += n
         self._acceptable: dict[str, bool] = {}
         self._transitions: dict[tuple[str | None, str], float] = {}
+        self._unigrams: dict[str, float] = {}
 
     @classmethod
     def from_text(cls, text: str) -> _LanguageModel:
@@ -728,30 +844,44 @@ class _LanguageModel:
         return self.is_acceptable(ch) and (self.counts[ch] > 1 or _common_level(ch) == 1)
 
     def unigram(self, ch: str) -> float:
+        """Return P(ch): the article's own counts, smoothed towards the frequencies of Chinese at large."""
+        value = self._unigrams.get(ch)
+        if value is None:
+            value = self._unigrams[ch] = self._unigram(ch)
+        return value
+
+    def _unigram(self, ch: str) -> float:
         if not _HAN_RE.match(ch):
-            # Punctuation is frequent everywhere: it must earn its place through its neighbours.
-            return 0.5 / self.total
-        # The 3,755 first-level characters carry almost all running text; the rest are a thousand times rarer.
-        prior = {1: 0.5, 2: 0.0005}.get(_common_level(ch), 0.00003)
-        # Within a level, how many words of the lexicon a character is in tells the common from the rare.
-        prior *= _word_share(ch)
-        return (self.counts[ch] + prior) / (self.total + 1)
+            general = PUNCTUATION_SHARE.get(ch, 0.0001)
+        else:
+            general = (1 - _PUNCTUATION_TOTAL) * chinese_model().frequency(ch)
+            if not general:
+                general = 1e-8
+        return (self.counts[ch] + _ARTICLE_PRIOR * general) / (self.total + _ARTICLE_PRIOR)
 
     def transition(self, prev: str | None, ch: str) -> float:
-        """Return log P(ch | prev), interpolating article bigrams, the lexicon and unigrams."""
+        """Return log P(ch | prev), interpolating article bigrams with a word model of Chinese.
+
+        The word model continues ``prev``'s word with the lexicon's frequency of the pair, or ends the word
+        and starts anew with the character's own frequency.
+        """
         key = (prev, ch)
         if key not in self._transitions:
-            probability = 0.2 * self.unigram(ch)
-            if prev is not None:
-                if self.followers[prev]:
-                    probability += 0.7 * self.bigrams[key] / self.followers[prev]
-                if _in_lexicon(prev + ch):
-                    # A large lexicon covers many chance pairs: share the weight among the word's followers.
-                    probability += 0.2 / _lexicon_followers(prev)
+            unigram = self.unigram(ch)
+            if prev is None:
+                probability = unigram
+            else:
+                inside, ends = chinese_model().within_word(prev, ch)
+                probability = inside + ends * unigram
                 if prev in _NUMERALS and ch in _NUMERAL_UNITS:
                     probability += 0.05
                 probability += _TYPOGRAPHY.get(key, 0.0)
-            self._transitions[key] = math.log(probability)
+                if prev in _PAUSES and ch in _PAUSES:
+                    probability *= 0.01  # typeset Chinese never puts two stops or pauses together
+                if self.followers[prev]:
+                    article = self.bigrams[key] / self.followers[prev]
+                    probability = 0.4 * article + 0.6 * probability
+            self._transitions[key] = math.log(max(probability, 1e-12))
         return self._transitions[key]
 
     def is_supported(self, prev: str | None, ch: str, following: str | None) -> bool:
@@ -770,6 +900,10 @@ class _LanguageModel:
 
 
 _REPAIRABLE_PUNCT = "，。、；：？！“”‘’《》「」"
+_PAUSES = "，。、；：？！"
+_PUNCTUATION_TOTAL = sum(PUNCTUATION_SHARE.values())
+# How many characters of text at large the article's own counts are worth when they are smoothed.
+_ARTICLE_PRIOR = 400
 _UNKNOWN = "□"  # a character whose bytes were lost
 _MOST_CANDIDATES = 24  # readings kept for a character with a lost byte
 _MOST_GAP_CANDIDATES = 12  # readings kept for each character around a dropped pair
@@ -779,6 +913,9 @@ _TYPOGRAPHY: dict[tuple[str | None, str], float] = {
     ("。", "”"): 0.01,
     ("！", "”"): 0.01,
     ("？", "”"): 0.01,
+    ("。", "」"): 0.01,
+    ("！", "」"): 0.01,
+    ("？", "」"): 0.01,
     ("”", "。"): 0.01,
     ("”", "，"): 0.01,
 }
@@ -1069,6 +1206,14 @@ def _line_warnings(line: _CleanLine, section: int, paragraph: int) -> list[Inges
             message = (
                 f"Repaired automatically: “{run.original}” is “{excerpt}” decoded one byte late before a "
                 "closing </p>. Check the sentence ends as the author wrote it."
+            )
+        elif run.proposal and run.partial and _UNKNOWN in run.partial:
+            others = "、".join(f"“{alternative}”" for alternative in run.alternatives)
+            message = (
+                f"Mojibake: “{excerpt}” is GBK text decoded one byte late; the bytes that survived prove "
+                f"“{run.partial}” (□ is a character whose byte was lost) and “{run.proposal}” reads best"
+                + (f" (other readings: {others})" if others else "")
+                + ". Replace it after checking against the original article."
             )
         elif run.proposal:
             message = (

@@ -93,10 +93,18 @@ def converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
-def load_corpus() -> list[dict]:
+SPLITS = ("dev", "held-out")
+
+
+def load_corpus(split: str | None = None) -> list[dict]:
+    """Return the corpus's articles, or those of one split (``dev`` or ``held-out``)."""
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
     articles = []
     for entry in manifest["articles"]:
+        if split is not None and entry["split"] != split:
+            continue
         lines = (CORPUS / entry["file"]).read_text(encoding="utf-8").splitlines()
         blocks = [
             ("heading", line[2:]) if line.startswith("# ") else ("paragraph", line) for line in lines if line
@@ -410,9 +418,9 @@ def _flatten_heading(heading: str, rng: random.Random) -> str:
     return "".join(out)
 
 
-def make_cases(seeds: range) -> list[Case]:
+def make_cases(seeds: range, split: str | None = None) -> list[Case]:
     cases = []
-    for article in load_corpus():
+    for article in load_corpus(split):
         cases.append(make_case(article, 0, "undamaged"))
         cases.append(make_case(article, 0, "legit-undamaged"))
         for seed in seeds:

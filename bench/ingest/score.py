@@ -150,11 +150,14 @@ def score_case(case: Case, result, tally: Tally) -> None:
                             f"{span.damaged!r}: {warning.proposal!r}/{warning.guess!r} for {span.original!r}",
                         )
                     tally.add(
-                        "proposals consistent (□ = lost)",
-                        _proposal_matches(
-                            warning.proposal or getattr(warning, "partial", None), span.original
-                        ),
-                        f"{span.damaged!r}: {warning.proposal!r}/{getattr(warning, 'partial', None)!r} "
+                        "proven readings consistent (□ = lost)",
+                        _proposal_matches(getattr(warning, "partial", None), span.original),
+                        f"{span.damaged!r}: {getattr(warning, 'partial', None)!r} for {span.original!r}",
+                    )
+                    tally.add(
+                        "original among the ranked readings",
+                        span.original in (warning.proposal, *getattr(warning, "alternatives", ())),
+                        f"{span.damaged!r}: {warning.proposal!r} {getattr(warning, 'alternatives', ())!r} "
                         f"for {span.original!r}",
                     )
             elif span.kind == "utf8-gbk":

@@ -48,3 +48,18 @@ def test_utf8_read_as_gbk_is_found_with_what_its_bytes_prove():
 )
 def test_clean_text_is_not_taken_for_utf8_read_as_gbk(clean):
     assert utf8_read_as_gbk(clean) == []
+
+
+def test_the_word_model_prefers_the_split_into_common_words():
+    model = chinese_model()
+    assert model.segmentation("香港民众接受") > model.segmentation("香港民在接受")
+    assert model.segmentation("来信。发布会") > model.segmentation("来信。分布会")
+    assert model.segmentation("執法部門施壓") > model.segmentation("執法部號施選")  # looked up in Simplified
+
+
+def test_the_lexicon_knows_which_character_continues_a_word():
+    model = chinese_model()
+    inside, ends = model.within_word("质", "问")
+    assert inside > 0 and model.within_word("质", "为")[0] == 0
+    assert 0 < ends <= 1
+    assert model.within_word("。", "的") == (0.0, 1.0)  # a mark ends its word

@@ -1,12 +1,13 @@
 """The pure ingest pipeline: each damage kind alone, properties, and the real seed."""
 
 import json
+import random
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from articles.textpipeline import (
@@ -16,6 +17,7 @@ from articles.textpipeline import (
     parse_article,
     render_article,
 )
+from bench.ingest.damage import garble
 
 ROOT = Path(__file__).resolve().parents[2]
 # The raw seed exactly as scraped, kept beside the curated fixture made from it.
@@ -169,12 +171,44 @@ def test_a_question_mark_before_chinese_text_is_not_mojibake():
     ]
 
 
-def test_a_run_whose_bytes_cannot_be_confirmed_is_flagged_without_a_proposal():
+def test_a_run_whose_lost_byte_leaves_many_readings_proposes_the_best_and_ranks_the_others():
     result = parse_article("2024,,或?qū)⑹且粋€嶄新的世界。\n")
     [warning] = result.warnings
     assert warning.excerpt == "?qū)⑹且粋€"
+    # What the bytes prove, the lost character marked; the reading that scores best, and the others.
+    assert warning.partial == "□是一個"
+    assert warning.proposal == warning.guess and warning.proposal.endswith("是一個")
+    assert "將是一個" in (warning.proposal, *warning.alternatives)
+
+
+def test_a_run_that_dropped_a_pair_is_proposed_only_when_every_guess_has_evidence():
+    result = parse_article("在時代變革的時候，年輕人更有機會,?!彼a充道。\n")
+    [warning] = [w for w in result.warnings if w.kind == "mojibake"]
     assert warning.proposal is None
-    assert warning.guess  # the best guess is still shown to the editor
+    assert warning.guess and "□" in warning.partial
+
+
+def test_a_run_of_common_characters_is_flagged_by_how_it_reads_in_context():
+    raw = "融资方面，伴随?谧食中?加码，公司的估值一路上升。"
+    result = parse_article(raw + "\n")
+    assert all_text(result) == [raw]  # kept verbatim: its ? never become ？
+    [warning] = result.warnings
+    assert (warning.excerpt, warning.proposal) == ("?谧食中?", "融资持续")
+
+
+@pytest.mark.parametrize(("opening", "closing"), [("「", "」"), ("“", "”")])
+def test_a_lost_closing_mark_is_read_as_the_quote_the_paragraph_opened(opening, closing):
+    [warning] = parse_article(f"他對記者說：{opening}這件事情，我們都很?私狻!?然後離開了會場。\n").warnings
+    assert warning.proposal == f"了解。{closing}"
+
+
+@pytest.mark.parametrize(
+    "line", ["你知道嗎?我們明天見面吧?好的。", "這是誰?他說他不知道?真的嗎?", "你好嗎?這是我的A計畫。"]
+)
+def test_question_marks_between_chinese_sentences_are_not_taken_for_a_run(line):
+    result = parse_article(line + "\n")
+    assert result.warnings == ()
+    assert all_text(result) == [line.replace("?", "？")]
 
 
 # --- Structure ----------------------------------------------------------------------------------------
@@ -324,7 +358,6 @@ def test_a_run_that_swallowed_the_first_letter_of_a_latin_word_gives_it_back():
 
 def test_a_proposal_marks_what_the_bytes_cannot_prove_and_ranks_other_readings():
     [warning] = parse_article("2024,,或?qū)⑹且粋€嶄新的世界。\n").warnings
-    assert warning.proposal is None
     assert "□" in warning.partial and len(warning.partial) == len(warning.guess)
     assert all(p in ("□", g) for p, g in zip(warning.partial, warning.guess, strict=True))
     assert warning.alternatives and warning.guess not in warning.alternatives
@@ -527,7 +560,7 @@ MOJIBAKE_RUNS = [
     (2, 18, "。”", None, True),
     (3, 3, "?!闭缤跣〈ㄋf", "。”正如王小川所說", False),
     (3, 11, ",?!彼a", None, False),
-    (3, 19, "?qū)⑹且粋€", None, False),
+    (3, 19, "?qū)⑹且粋€", "、是一個", False),
 ]
 
 
@@ -599,11 +632,14 @@ def test_seed_reads_as_the_curated_article_once_the_proposals_are_taken(seed):
                     text = text[: w.start] + w.proposal + text[w.end :]
             repaired.append(text)
     unrepaired = {i for i, text in enumerate(repaired) if text != curated[i]}
-    # Only the two runs whose lost bytes could not be confirmed remain for an editor to restore.
+    # Two runs remain for an editor: one dropped a pair and has no proposal; in the other a lost byte
+    # leaves a mark and a character to choose between, and the curated reading is the runner-up.
     assert [repaired[i] for i in sorted(unrepaired)] == [
         "“雖然大模型成長速度快于年輕人，但年輕人是快于非年輕人的。在時代變革的時候，年輕人更有機會,?!彼a充道。",
-        "2024，或?qū)⑹且粋€嶄新的世界。",
+        "2024，或、是一個嶄新的世界。",
     ]
+    [lost] = [w for w in seed.warnings if w.excerpt == "?qū)⑹且粋€"]
+    assert lost.alternatives[0] == "將是一個"
 
 
 def test_seed_parse_is_idempotent(seed):
@@ -616,3 +652,26 @@ def test_seed_parse_is_idempotent(seed):
         seed.reprint_url,
     )
     assert (again.disclaimer, again.notice) == (seed.disclaimer, seed.notice)
+
+
+@st.composite
+def garbled_lines(draw):
+    """A clean line with one stretch garbled as the benchmark's damage generator garbles it."""
+    text = draw(clean_chinese())
+    start = draw(st.integers(0, max(0, len(text) - 2)))
+    garbled = garble(text, start, draw(st.integers(2, 6)), random.Random(draw(st.integers(0, 99))))
+    assume(garbled is not None)
+    run, end, _lossless = garbled
+    return text[:start] + run + text[end:]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+@given(garbled_lines())
+def test_a_garbled_line_parses_the_same_twice_and_loses_no_chinese_character(line):
+    first = parse_article(line + "\n")
+    assert parse_article(render_article(first)).sections == first.sections
+    kept = Counter(re.findall(HAN, "".join(all_text(first))))
+    kept += Counter(re.findall(HAN, "".join(s.heading or "" for s in first.sections)))
+    assert kept == han_of_input(first, line)

@@ -58,3 +58,12 @@ def test_the_pipeline_holds_its_figures_on_one_seed():
     assert share("runs flagged (exact boundaries)") >= 0.9
     assert share("UTF-8-as-GBK repaired") >= 0.9
     assert share("script warnings (OpenCC proposal)") >= 0.85
+
+
+def test_the_held_out_articles_are_kept_apart_and_scored_on_their_own():
+    dev, held_out = load_corpus("dev"), load_corpus("held-out")
+    assert len(held_out) >= 3 and {a["script"] for a in held_out} == {"zh-Hans", "zh-Hant"}
+    assert not {a["file"] for a in dev} & {a["file"] for a in held_out}
+    assert len(dev) + len(held_out) == len(load_corpus())
+    names = {case.name.split("/")[0] for case in make_cases(range(1, 2), "held-out")}
+    assert names == {a["file"].removesuffix(".txt") for a in held_out}
