@@ -3,13 +3,16 @@
     .venv/bin/python bench/summarise.py --seed bench/results/raw/…-seed.json \
         --scale bench/results/raw/…-scale.json --scale-load bench/results/raw/…-scale.json \
         --load bench/results/raw/…-seed.json
+    .venv/bin/python bench/summarise.py --update --article bench/results/raw/…-seed.json   # one run anew
 
 Each input is a JSON report `bench/run.py` wrote (the raw data, kept out of the repository): `--seed` the
 seed under load, `--scale` the scale data one request at a time (`--connections 1`: each request's own
-latency), `--scale-load` the scale data under load (its ratios), `--load` the long runs. The summary
+latency), `--scale-load` the scale data under load (its ratios), `--load` the long runs, `--article` a
+short run of the article's targets alone (the page in each choice and its document). The summary
 (`bench/results/summary.json` unless `--out` says otherwise) keeps, per run, what docs/performance.md
 quotes: each target's ratio to the static file, its p50/p95/p99, errors, queries and what a front cache
-did, the worker memory, and the queries per target on the seed and at scale side by side.
+did, the worker memory, and the queries per target on the seed and at scale side by side. With
+`--update` the runs not named are kept as the summary had them.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ KEPT = (
     "path", "ratio", "p50_ms", "p95_ms", "p99_ms", "errors", "queries", "cache", "censored",
     "bytes_per_response", "max_ms",
 )  # fmt: skip
-LABELS = ("seed", "scale", "scale-load", "load")
+LABELS = ("seed", "article", "scale", "scale-load", "load")
+RATIO_TABLES = {"seed": "The seed: ratios to the static file", "article": "The article's targets: ratios"}
 
 
 def run_summary(report: dict) -> dict:
@@ -82,10 +86,13 @@ def _cell(value, digits: int = 1) -> str:
 def markdown(summary: dict) -> str:
     """The summary's tables, as docs/performance.md shows them."""
     out = []
-    if seed := summary.get("seed"):
+    for label, title in RATIO_TABLES.items():
+        seed = summary.get(label)
+        if not seed:
+            continue
         sized = any(row.get("bytes_per_response") for row in seed["targets"].values())
         out += [
-            "### The seed: ratios to the static file",
+            f"### {title}",
             "",
             "| target | path | × static | p99 ms | errors | queries | cache |"
             + (" bytes/answer |" if sized else ""),
@@ -159,11 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     for label in LABELS:
         parser.add_argument(f"--{label}", type=Path, help=f"the {label} run's JSON report")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "summary.json")
+    parser.add_argument("--update", action="store_true", help="keep the runs of --out that are not named")
     args = parser.parse_args(argv)
-    summary = {}
+    summary = json.loads(args.out.read_text()) if args.update and args.out.exists() else {}
     for label in LABELS:
         if path := getattr(args, label.replace("-", "_")):
             summary[label] = run_summary(json.loads(path.read_text()))
+    summary = {label: summary[label] for label in (*LABELS, "queries") if label in summary}
     if "seed" in summary and "scale" in summary:
         summary["queries"] = queries_side_by_side(summary["seed"], summary["scale"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
