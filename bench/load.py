@@ -105,6 +105,11 @@ def discover(base: str, *, article: str = SEED_ARTICLE, company: str = SEED_COMP
         "api-article": f"/api/v1/articles/{article}",
         "articles": "/articles/",
     }
+    # The copy of the article with a lead image and its screenshot (bench/illustrate.py), when there is one.
+    illustrated = f"/articles/{article}-illustrated/"
+    if fetch(base + illustrated)[0] == 200:
+        paths["article-image"] = illustrated
+        paths["api-article-image"] = f"/api/v1/articles/{article}-illustrated"
     if deep := _deep_page(base, "/articles/"):
         paths["articles-deep"] = deep
     paths["quotes"] = "/quotes/"

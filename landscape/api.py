@@ -25,6 +25,7 @@ from core.apitools import (
 )
 from core.frontcache import cache_tags, list_tag, record_tag
 from images.renditions import picture_document
+from images.schemas import ImageOut, image_out
 
 from .models import Company, Figure, Person, Product, Quote
 from .selectors import (
@@ -94,46 +95,6 @@ IdPath = Path(..., ge=1, le=MAX_ID, description="The object's `id`, as lists giv
 
 def _url(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
-
-
-class RenditionOut(Schema):
-    url: str
-    width: int
-    height: int
-    format: str = Field(description="`avif`, `webp`, `jpeg` or `png`.")
-    mime: str
-
-
-class ImageOut(Schema):
-    """An image as a page shows it in one role, with every rendition made of it for that role."""
-
-    role: str = Field(description="`lead`, `inline`, `logo` or `portrait`: the shape it is cut to.")
-    url: str = Field(description="The largest JPEG or PNG rendition: the one every client can show.")
-    width: int
-    height: int
-    mime: str
-    alt: ScriptText = Field(description="What the image shows; empty for a decorative image.")
-    decorative: bool
-    caption: ScriptText
-    credit: ScriptText
-    source_url: str
-    licence: str
-    licence_label: str
-    renditions: list[RenditionOut] = Field(description="Every size and format made, smallest first.")
-
-
-def image_out(request: HttpRequest, document: dict | None) -> dict | None:
-    """Return a `picture_document` with absolute addresses, as `ImageOut` serves it."""
-    if document is None:
-        return None
-    return {
-        **document,
-        "url": request.build_absolute_uri(document["url"]),
-        "renditions": [
-            {**rendition, "url": request.build_absolute_uri(rendition["url"])}
-            for rendition in document["renditions"]
-        ],
-    }
 
 
 class CompanyRef(Schema):

@@ -38,7 +38,7 @@ from core.apitools import (
 )
 from core.frontcache import cache_tags, list_tag
 from core.variants import HANS, HANT, convert, convert_spans
-from landscape.api import ImageOut, image_out
+from images.schemas import ImageOut, image_out
 from landscape.publication import published_mentions
 from landscape.selectors import articles_mentioning
 from reader.composition import version_images

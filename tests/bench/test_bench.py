@@ -6,10 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Annotation, Article, Paragraph
 from articles.publication import article_content, version_published
 from bench import load, scale
+from bench.illustrate import ILLUSTRATED, illustrate
 from bench.results import (
     Run,
     baseline_for,
@@ -312,3 +315,20 @@ def test_each_run_is_written_to_its_own_file_under_bench_results():
     assert (seed.parent.name, seed.name) == ("raw", "20261203T171650-seed.json")
     assert scale.name == "20261203T173131-scale.json"
     assert seed.parent.parent == Path(__file__).resolve().parents[2] / "bench" / "results"
+
+
+def test_the_illustrated_copy_shows_both_images_and_costs_the_seeds_queries(seed, client):
+    assert illustrate() == ILLUSTRATED
+    assert illustrate() == ILLUSTRATED  # run again, it changes nothing
+    copy = Article.objects.get(slug=ILLUSTRATED)
+    assert copy.live_version is not None and copy.lead_image is not None
+    screenshot = Paragraph.objects.get(section__article=copy, kind=Paragraph.Kind.IMAGE)
+    assert screenshot.image is not None
+    counts = {}
+    for article in (seed, copy):
+        client.get(article.get_absolute_url())  # the first request renders and stores
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(article.get_absolute_url()).content.decode()
+        counts[article.slug] = len(queries)
+    assert html.count("<picture") == 2
+    assert counts[ILLUSTRATED] == counts[seed.slug] == 1
