@@ -9,12 +9,12 @@ scheduled for later goes live with no write at all: what shows it is kept only u
 (`expect_change`).
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from core.frontcache import SEARCH_TAG, expect_change, list_tag, purge, record_tag
-from images.models import Image, Rendition
+from images.signals import image_changed
 
 from .models import Article, ArticleVersion, Topic
 from .publication import version_published, version_withdrawn
@@ -84,11 +84,6 @@ def image_article_tags(image_id: int) -> list[str]:
     return sorted(tags)
 
 
-@receiver(post_save, sender=Image, dispatch_uid="frontcache_image_saved")
-@receiver(pre_delete, sender=Image, dispatch_uid="frontcache_image_deleted")
-@receiver(post_save, sender=Rendition, dispatch_uid="frontcache_rendition_saved")
-@receiver(post_delete, sender=Rendition, dispatch_uid="frontcache_rendition_deleted")
-def _image_changed(sender, instance, raw=False, **kwargs):
-    # Before an image's delete: the versions showing it lose it from their `images` with it.
-    if not raw:
-        purge(*image_article_tags(instance.pk if sender is Image else instance.image_id))
+@receiver(image_changed, dispatch_uid="frontcache_image_changed")
+def _image_changed(sender, image_id, **kwargs):
+    purge(*image_article_tags(image_id))

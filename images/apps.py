@@ -9,6 +9,7 @@ class ImagesConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
+        from . import signals  # noqa: F401  (sends image_changed)
         from .versioning import register_versioned_models
 
         # Pillow's decompression-bomb guard holds at the library's own limit (images/validation.py).

@@ -7,13 +7,13 @@ image or its renditions, the live articles, companies and people whose documents
 """
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, Topic
 from articles.publication import version_published, version_withdrawn
-from images.models import Image, Rendition
+from images.signals import image_changed
 from landscape.models import Affiliation, Alias, Company, Figure, LiveMention, Person, Product, Quote
 
 from .changes import changes_note
@@ -132,13 +132,7 @@ def _image_records(image_id: int) -> list[Record]:
     ]
 
 
-@receiver(post_save, sender=Image, dispatch_uid="changes_image_saved")
-@receiver(pre_delete, sender=Image, dispatch_uid="changes_image_deleted")
-@receiver(post_save, sender=Rendition, dispatch_uid="changes_rendition_saved")
-@receiver(post_delete, sender=Rendition, dispatch_uid="changes_rendition_deleted")
-def _image_changed(sender, instance, raw=False, **kwargs):
-    # Before an image's delete: the versions showing it lose it from their `images` with it.
-    if not raw:
-        records = _image_records(instance.pk if sender is Image else instance.image_id)
-        if records:
-            changes_note(*records)
+@receiver(image_changed, dispatch_uid="changes_image_changed")
+def _image_changed(sender, image_id, **kwargs):
+    if records := _image_records(image_id):
+        changes_note(*records)

@@ -9,12 +9,12 @@ citing it) as well as the article's. A change to an image bans the pages of the 
 showing it as their logo or portrait.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save
 
 from articles.models import Article, ArticleVersion, Paragraph
 from articles.publication import version_withdrawn
 from core.frontcache import SEARCH_TAG, list_tag, purge, record_tag
-from images.models import Image, Rendition
+from images.signals import image_changed
 
 from .models import Affiliation, Alias, Company, Figure, Person, Product, Quote
 
@@ -80,12 +80,8 @@ def image_entity_tags(image_id: int) -> list[str]:
     return [record_tag(Company(pk=pk)) for pk in companies] + [record_tag(Person(pk=pk)) for pk in people]
 
 
-def _image_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        purge(*image_entity_tags(instance.pk if sender is Image else instance.image_id))
+def _image_changed(sender, image_id, **kwargs):
+    purge(*image_entity_tags(image_id))
 
 
-post_save.connect(_image_changed, sender=Image, dispatch_uid="frontcache_image_entities_saved")
-pre_delete.connect(_image_changed, sender=Image, dispatch_uid="frontcache_image_entities_deleted")
-post_save.connect(_image_changed, sender=Rendition, dispatch_uid="frontcache_rendition_entities_saved")
-post_delete.connect(_image_changed, sender=Rendition, dispatch_uid="frontcache_rendition_entities_deleted")
+image_changed.connect(_image_changed, dispatch_uid="frontcache_image_entities_changed")
