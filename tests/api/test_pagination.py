@@ -362,3 +362,12 @@ def test_past_the_deepest_offset_a_cursor_goes_on_where_offsets_stop(client, mon
     assert client.get("/api/v1/quotes", {"limit": 3, "offset": 5}).status_code == 422
     deeper = page(client, "/api/v1/quotes", limit=3, cursor=at_the_bottom["next"])
     assert deeper["items"] == whole[7:10]
+
+
+def test_a_cursor_is_the_same_from_one_second_to_the_next(monkeypatch):
+    from core import keyset
+
+    payload = ("/api/v1/quotes", [], [1])
+    first = keyset.write_cursor(*payload)
+    monkeypatch.setattr("time.time", lambda: 2_000_000_000.0)
+    assert keyset.write_cursor(*payload) == first
